@@ -1,0 +1,1 @@
+"""Everything that runs on the Pi: capture, GPS, detection, tracking, geolocation, store, review, CLI."""

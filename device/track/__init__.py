@@ -1,0 +1,1 @@
+"""sousveillance.device.track."""

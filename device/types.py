@@ -1,0 +1,116 @@
+"""Typed values passed between the survey stages (see ../shared/DESIGN.md "Vocabulary").
+
+Time: every ``Frame`` and ``Fix`` carries ``t``, seconds on one monotonic timeline shared by the frame source and
+the GPS source of a walk (live: ``time.monotonic()``; replay: seconds since the start of the video), and ``utc`` when
+it is known. Fixes are interpolated to frame time on ``t``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+CAMERA_CLASSES = ("dome", "fixed", "ptz")
+POLE_CLASS = "pole"
+CLASS_NAMES = (*CAMERA_CLASSES, POLE_CLASS)  # the detector's class order: 0 dome, 1 fixed, 2 ptz, 3 pole
+MOUNTS = ("pole", "wall", "ceiling", "unknown")
+REVIEW_STATES = ("pending", "confirmed", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One image: BGR uint8 HxWx3, its index in the walk and its capture time."""
+
+    image: np.ndarray
+    index: int
+    t: float
+    utc: datetime | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One GPS reading. ``eph`` is the horizontal error estimate in metres; ``mode`` 0/1 = no fix, 2 = 2D, 3 = 3D."""
+
+    t: float
+    utc: datetime | None
+    latitude: float
+    longitude: float
+    altitude: float | None = None
+    course: float | None = None  # degrees clockwise from true north, as reported by the receiver
+    speed: float | None = None  # metres per second
+    eph: float | None = None
+    mode: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the walker was at one instant (interpolated from fixes), with the heading of travel."""
+
+    latitude: float
+    longitude: float
+    heading: float | None  # degrees clockwise from north, smoothed over the last metres; None when unknown
+    eph: float | None = None
+    utc: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One box from the detector, in pixels of the full frame."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    confidence: float
+    class_id: int
+    class_name: str
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return ((self.x1 + self.x2) / 2.0, (self.y1 + self.y2) / 2.0)
+
+
+@dataclass(slots=True)
+class Sighting:
+    """One detection that belongs to a track, with where the walker was and the bearing to the object."""
+
+    track_id: int
+    frame_index: int
+    t: float
+    utc: datetime | None
+    detection: Detection
+    frame_width: int
+    frame_height: int
+    position: Position | None  # None when there was no GPS fix at frame time
+    bearing: float | None  # degrees clockwise from north, walker -> object; None without heading
+    id: int | None = None  # row id once stored
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A camera position estimate in WGS84 with a 1-sigma-ish radius in metres."""
+
+    latitude: float
+    longitude: float
+    uncertainty_m: float
+    method: str  # "range" (walker + bearing + size-based range), "triangulation", "walker"

@@ -1,0 +1,1 @@
+"""sousveillance.models.data."""
