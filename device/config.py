@@ -25,7 +25,10 @@ class _Section(BaseModel):
 
 
 class CaptureSettings(_Section):
-    source: Literal["picamera2", "webcam"] = Field("picamera2", description="Live frame source.")
+    source: Literal["picamera2", "webcam", "standin"] = Field(
+        "picamera2", description="Live frame source; 'standin' replays standin_video through the Picamera2 API."
+    )
+    standin_video: Path | None = Field(None, description="Video served by the Picamera2 stand-in (no Pi camera).")
     width: int = Field(1280, ge=160, le=4608, description="Frame width in pixels.")
     height: int = Field(720, ge=120, le=2592, description="Frame height in pixels.")
     fps: float = Field(10.0, gt=0, le=60, description="Frames per second asked of the camera.")

@@ -1,0 +1,88 @@
+"""Benchmark: frames per second of the whole survey loop next to bare ``model.predict`` on the same frames.
+
+Both run in one process, one after the other, on the same video (the bundled sample walk by default), so the
+ratio is measured side by side. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import cv2
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _current_rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:  # pragma: no cover
+        return float("nan")
+
+
+@click.command()
+@click.option("--video", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Video (default: the sample walk).")
+@click.option("--gps", "gps_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="NMEA or GPX of the video.")
+@click.option("--frames", type=int, default=100, show_default=True, help="Frames to time.")
+@click.option("--model", help="Model (default: the shipped one).")
+@click.option("--imgsz", type=int, default=640, show_default=True)
+@click.option("--threads", type=int, default=0, help="torch threads (0 = leave as is).")
+def loop(video, gps_file, frames, model, imgsz, threads):
+    """Whole-loop fps vs bare model.predict on the same frames, and peak memory.
+
+    \b
+    Example:
+      sousveillance bench loop --frames 100
+    """
+    from ..commands import SAMPLE_WALK, replay_walk  # noqa: PLC0415
+    from ..config import load_config  # noqa: PLC0415
+    from ..detect import YoloDetector  # noqa: PLC0415
+
+    if threads:
+        import torch  # noqa: PLC0415
+
+        torch.set_num_threads(threads)
+    video = video or SAMPLE_WALK / "walk.mp4"
+    gps_file = gps_file or (SAMPLE_WALK / "walk.nmea" if video.parent == SAMPLE_WALK else None)
+    rss_start = _current_rss_mb()
+    detector = YoloDetector(model, imgsz=imgsz)
+    cap = cv2.VideoCapture(str(video))
+    images = []
+    while len(images) < frames:
+        ok, img = cap.read()
+        if not ok:
+            break
+        images.append(img)
+    cap.release()
+    n = len(images)
+    if n == 0:
+        raise click.ClickException(f"no frames decoded from {video}")
+    detector.predict_raw(images[0])  # warm-up, outside both timings
+    t0 = time.perf_counter()
+    for img in images:
+        detector.predict_raw(img)
+    bare = time.perf_counter() - t0
+    del images
+    with tempfile.TemporaryDirectory() as tmp:
+        config = load_config(None, {"store.database": str(Path(tmp) / "bench.db"), "detector.imgsz": imgsz, "detector.model": model})
+        t0 = time.perf_counter()
+        store, result = replay_walk(video, gps_file, config, max_frames=n, progress=False, detector=detector)
+        whole = time.perf_counter() - t0
+        store.close()
+    bare_fps, loop_fps = n / bare, result.frames / whole
+    overhead = (whole / result.frames) / (bare / n) - 1.0
+    click.echo(f"machine: {os.cpu_count()} CPU cores; model {Path(detector.model_path).name} at imgsz {imgsz}; video {video.name}")
+    click.echo(f"frames: {n}")
+    click.echo(f"bare model.predict: {bare_fps:6.2f} fps ({1000 * bare / n:.1f} ms/frame)")
+    click.echo(f"whole survey loop:  {loop_fps:6.2f} fps ({1000 * whole / result.frames:.1f} ms/frame)")
+    click.echo(f"loop overhead: {100 * overhead:+.1f}% (target < 10%)")
+    click.echo(f"cameras found: {result.cameras}")
+    click.echo(f"peak RSS: {_rss_mb():.0f} MB (process start {rss_start:.0f} MB; target < 600 MB)")

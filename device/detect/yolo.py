@@ -1,0 +1,98 @@
+"""Ultralytics YOLO detector: .pt, ONNX and NCNN exports, optional tiled inference. Always offline."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..types import Detection
+from .base import DetectorError
+from .tiling import merge_detections, tiles_for
+
+log = logging.getLogger(__name__)
+
+
+def _offline() -> None:
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+    os.environ.setdefault("YOLO_VERBOSE", "False")
+
+
+def resolve_model(path: str | os.PathLike | None) -> Path:
+    if path is None:
+        from ...models import default_model_path  # noqa: PLC0415
+
+        resolved = default_model_path()
+    else:
+        resolved = Path(path).expanduser()
+    if not resolved.exists():
+        raise DetectorError(f"model file not found: {resolved}")
+    return resolved
+
+
+class YoloDetector:
+    """Runs a YOLO model on BGR frames. ``tiles`` > 0 adds an overlapping grid of tiles (see ``tiles_for``)."""
+
+    def __init__(
+        self,
+        model: str | os.PathLike | None = None,
+        *,
+        imgsz: int = 640,
+        conf: float = 0.3,
+        iou: float = 0.5,
+        tiles: int = 0,
+        device: str | None = None,
+    ):
+        _offline()
+        path = resolve_model(model)
+        try:
+            from ultralytics import YOLO  # noqa: PLC0415 - heavy, only when a detector is built
+        except ImportError as exc:  # pragma: no cover - ultralytics is a dependency
+            raise DetectorError("ultralytics is not installed") from exc
+        try:
+            self._model = YOLO(str(path), task="detect")
+        except Exception as exc:  # noqa: BLE001 - ultralytics raises many kinds
+            raise DetectorError(f"cannot load model {path}: {exc}") from exc
+        self.model_path = str(path)
+        self.imgsz, self.conf, self.iou, self.tiles = imgsz, conf, iou, tiles
+        self.device = device
+        names = getattr(self._model, "names", None) or {}
+        self.names = {int(k): str(v) for k, v in dict(names).items()}
+
+    def _predict(self, image: np.ndarray, imgsz: int) -> list[Detection]:
+        kwargs = {"imgsz": imgsz, "conf": self.conf, "iou": self.iou, "verbose": False}
+        if self.device:
+            kwargs["device"] = self.device
+        result = self._model.predict(image, **kwargs)[0]
+        if result.names:
+            self.names = {int(k): str(v) for k, v in result.names.items()}
+        boxes = result.boxes
+        if boxes is None or len(boxes) == 0:
+            return []
+        xyxy = boxes.xyxy.cpu().numpy()
+        confs = boxes.conf.cpu().numpy()
+        classes = boxes.cls.cpu().numpy().astype(int)
+        return [
+            Detection(float(b[0]), float(b[1]), float(b[2]), float(b[3]), float(c), int(k), self.names.get(int(k), str(k)))
+            for b, c, k in zip(xyxy, confs, classes)
+        ]
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        dets = self._predict(image, self.imgsz)
+        if self.tiles <= 0:
+            return dets
+        h, w = image.shape[:2]
+        for tile in tiles_for(w, h, self.tiles):
+            crop = image[tile.y0 : tile.y1, tile.x0 : tile.x1]
+            for d in self._predict(crop, self.imgsz):
+                dets.append(
+                    Detection(d.x1 + tile.x0, d.y1 + tile.y0, d.x2 + tile.x0, d.y2 + tile.y0, d.confidence, d.class_id, d.class_name)
+                )
+        return merge_detections(dets, self.iou)
+
+    def predict_raw(self, image: np.ndarray) -> object:
+        """Bare ``model.predict`` on one frame (for the benchmark's side-by-side baseline)."""
+        return self._model.predict(image, imgsz=self.imgsz, conf=self.conf, iou=self.iou, verbose=False)

@@ -1,0 +1,112 @@
+"""Walker heading from GPS positions, smoothed over distance rather than time.
+
+A walker's GPS course is noise when they stand still and lags at corners. ``TrackLine`` turns a walk's fixes into
+a path in the local frame and gives the heading at any time as the direction of the chord over the last (live) or
+the surrounding (after the walk, ``centered=True``) few metres walked. After the walk the centred chord is better:
+it does not lag behind a turn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..types import Fix
+from .local import LocalFrame, bearing_of
+
+MAX_GAP_S = 3.0  # no position between fixes further apart than this (a GPS dropout)
+
+
+@dataclass(frozen=True, slots=True)
+class PathPoint:
+    """The walker's interpolated position at one time, in the local frame."""
+
+    east: float
+    north: float
+    eph: float | None
+
+
+class TrackLine:
+    """A walk's fixes as a path: positions and distance walked against time."""
+
+    def __init__(self, fixes: Sequence[Fix], frame: LocalFrame, *, max_gap_s: float = MAX_GAP_S):
+        usable = sorted((f for f in fixes if f.mode >= 2), key=lambda f: f.t)
+        self.frame = frame
+        self.max_gap_s = max_gap_s
+        self.t = np.array([f.t for f in usable], dtype=float)
+        e, n = frame.to_local([f.latitude for f in usable], [f.longitude for f in usable])
+        self.e = np.atleast_1d(e).astype(float)
+        self.n = np.atleast_1d(n).astype(float)
+        self.eph = np.array([f.eph if f.eph is not None else np.nan for f in usable], dtype=float)
+        step = np.hypot(np.diff(self.e), np.diff(self.n)) if len(usable) > 1 else np.zeros(0)
+        self.s = np.concatenate([[0.0], np.cumsum(step)]) if len(usable) else np.zeros(0)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def position(self, t: float) -> PathPoint | None:
+        """Linear interpolation between the fixes around ``t``; None in a dropout or outside the walk."""
+        if len(self.t) == 0:
+            return None
+        i = int(np.searchsorted(self.t, t))
+        if i < len(self.t) and self.t[i] == t:
+            return PathPoint(float(self.e[i]), float(self.n[i]), _nan_none(self.eph[i]))
+        if i == 0 or i == len(self.t):
+            j = 0 if i == 0 else len(self.t) - 1
+            if abs(self.t[j] - t) > self.max_gap_s / 2:
+                return None
+            return PathPoint(float(self.e[j]), float(self.n[j]), _nan_none(self.eph[j]))
+        t0, t1 = self.t[i - 1], self.t[i]
+        if t1 - t0 > self.max_gap_s:
+            return None
+        a = (t - t0) / (t1 - t0)
+        eph = np.nanmax(self.eph[i - 1 : i + 1]) if not np.all(np.isnan(self.eph[i - 1 : i + 1])) else np.nan
+        return PathPoint(
+            float(self.e[i - 1] + a * (self.e[i] - self.e[i - 1])),
+            float(self.n[i - 1] + a * (self.n[i] - self.n[i - 1])),
+            _nan_none(eph),
+        )
+
+    def distance_at(self, t: float) -> float:
+        return float(np.interp(t, self.t, self.s))
+
+    def point_at_distance(self, s: float) -> tuple[float, float]:
+        return float(np.interp(s, self.s, self.e)), float(np.interp(s, self.s, self.n))
+
+    def heading(self, t: float, *, span_m: float = 10.0, centered: bool = False, max_window_s: float = 30.0) -> float | None:
+        """Direction of travel at ``t`` (degrees from north) over ``span_m`` walked; None when standing still."""
+        if len(self.t) < 2 or t < self.t[0] - 1.0 or t > self.t[-1] + 1.0:
+            return None
+        s = self.distance_at(t)
+        if centered:
+            s0, s1 = s - span_m / 2, s + span_m / 2
+        else:
+            s0, s1 = s - span_m, s
+        s0, s1 = max(s0, 0.0), min(s1, float(self.s[-1]))
+        t0, t1 = float(np.interp(s0, self.s, self.t)), float(np.interp(s1, self.s, self.t))
+        if s1 - s0 < 0.5 * span_m or t1 - t0 > max_window_s:
+            return None
+        e0, n0 = self.point_at_distance(s0)
+        e1, n1 = self.point_at_distance(s1)
+        if math.hypot(e1 - e0, n1 - n0) < 0.3 * span_m:
+            return None
+        return float(bearing_of(e1 - e0, n1 - n0))
+
+    def lateral_distance(self, east: float, north: float) -> float:
+        """Shortest distance in metres from a point to the walked path."""
+        if len(self.t) == 0:
+            return math.inf
+        if len(self.t) == 1:
+            return math.hypot(east - self.e[0], north - self.n[0])
+        ax, ay, bx, by = self.e[:-1], self.n[:-1], self.e[1:], self.n[1:]
+        dx, dy = bx - ax, by - ay
+        ll = np.maximum(dx * dx + dy * dy, 1e-12)
+        u = np.clip(((east - ax) * dx + (north - ay) * dy) / ll, 0.0, 1.0)
+        return float(np.min(np.hypot(ax + u * dx - east, ay + u * dy - north)))
+
+
+def _nan_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) or np.isnan(x) else float(x)

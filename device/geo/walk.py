@@ -1,0 +1,211 @@
+"""After a walk: place every camera from all its sightings, merge duplicates, propose facing and mount; undo merges.
+
+Decision on merged sightings: sightings stay on the camera row of their own track. A merge only sets
+``cameras.merged_into`` on the hidden row and records the pair in ``camera_merges``; the kept row aggregates the
+group (position, sightings count, first/last seen, best sighting). Undo therefore only clears ``merged_into``,
+marks the merge undone (that pair is never merged again) and recomputes both rows. ``group_sightings`` returns a
+kept camera's sightings including those of the rows merged into it.
+
+What a reviewer decided is never overwritten: position, type, mount and direction are only updated on cameras
+whose ``review_state`` is still ``pending``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from ..types import Detection, Fix, Position, Sighting
+from .attributes import Box, View, propose_facing, propose_mount
+from .dedupe import REFOUND_GAP_S, TrackEstimate, find_merges
+from .heading import TrackLine
+from .lens import PROFILES, CameraProfile, profile_for
+from .local import LocalFrame, bearing_of
+from .locator import sighting_quality
+from .triangulate import TriangulatingLocator
+
+log = logging.getLogger(__name__)
+
+COMPASS_SOURCES = ("compass", "imu")
+
+
+@dataclass(slots=True)
+class FinalizeReport:
+    walk_id: int
+    cameras: int = 0  # distinct cameras after de-duplication
+    tracks: int = 0  # camera rows (tracks) placed
+    merged: int = 0
+    methods: dict[str, int] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _walk_profile(store, walk_id: int, profile: CameraProfile | None) -> tuple[CameraProfile, dict[str, Any]]:
+    walk = store.db["walks"].get(walk_id)
+    try:
+        settings = json.loads(walk.get("settings") or "{}")
+    except ValueError:
+        settings = {}
+    if profile is None:
+        name = settings.get("profile") or settings.get("camera_profile")
+        profile = profile_for(name) if name in PROFILES else PROFILES["pi3"]
+    return profile, settings
+
+
+class WalkGeometry:
+    """One walk's sightings in the local frame, re-headed from the whole GPS track, ready to place cameras."""
+
+    def __init__(self, store, walk_id: int, profile: CameraProfile | None = None, *, reheading: bool = True):
+        self.store, self.walk_id = store, walk_id
+        self.profile, settings = _walk_profile(store, walk_id, profile)
+        self.locator = TriangulatingLocator(self.profile)
+        db = store.db
+        fixes = [
+            Fix(r["t"], None, r["latitude"], r["longitude"], eph=r["eph"], mode=r["mode"] if r["mode"] is not None else 3)
+            for r in db.query("SELECT * FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t", [walk_id])
+        ]
+        rows = list(db.query("SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id]))
+        lats = [f.latitude for f in fixes] or [r["latitude"] for r in rows if r["latitude"] is not None]
+        lons = [f.longitude for f in fixes] or [r["longitude"] for r in rows if r["longitude"] is not None]
+        self.frame = LocalFrame.around(lats, lons) if lats else None
+        self.line = TrackLine(fixes, self.frame) if self.frame and len(fixes) >= 2 else None
+        compass = str(settings.get("heading_source", "")).lower() in COMPASS_SOURCES
+        self.reheading = reheading and self.line is not None and not compass
+        self.by_camera: dict[int, list[Sighting]] = {}
+        self.rows: dict[int, dict] = {}
+        self.poles: dict[int, list[Sighting]] = {}
+        self.pole_boxes: dict[int, list[Box]] = {}
+        for r in rows:
+            s = self._sighting(r)
+            if r["camera_id"] is not None:
+                self.by_camera.setdefault(r["camera_id"], []).append(s)
+                self.rows[s.id] = r
+            elif r["class_name"] == "pole":
+                self.poles.setdefault(r["track_id"], []).append(s)
+                self.pole_boxes.setdefault(r["frame_index"], []).append(Box(r["x1"], r["y1"], r["x2"], r["y2"]))
+
+    def _sighting(self, r: dict) -> Sighting:
+        det = Detection(r["x1"], r["y1"], r["x2"], r["y2"], r["confidence"] or 0.0, -1, r["class_name"])
+        heading, bearing = r["heading"], r["bearing"]
+        lat, lon, eph = r["latitude"], r["longitude"], r["eph"]
+        if lat is None and self.line is not None:  # a fix that arrived too late for the live loop
+            pt = self.line.position(r["t"])
+            if pt is not None:
+                plat, plon = self.frame.to_wgs84(pt.east, pt.north)
+                lat, lon, eph = float(plat), float(plon), pt.eph
+        if self.reheading and lat is not None:
+            smooth = self.line.heading(r["t"], centered=True)
+            if smooth is not None:
+                if heading is not None and bearing is not None:
+                    lens = bearing - heading  # lens angle plus mount yaw, as the live loop computed it
+                else:
+                    lens = self.profile.angle_of((r["x1"] + r["x2"]) / 2, r["frame_width"])
+                heading, bearing = smooth, (smooth + lens) % 360.0
+        position = None if lat is None else Position(lat, lon, heading, eph)
+        return Sighting(r["track_id"], r["frame_index"], r["t"], None, det, r["frame_width"], r["frame_height"], position, bearing, r["id"])
+
+    def local(self, lat: float, lon: float) -> tuple[float, float]:
+        e, n = self.frame.to_local(lat, lon)
+        return float(e), float(n)
+
+    def place(self, camera_ids: list[int], class_name: str) -> dict[str, Any]:
+        """Position columns for a group of camera rows: each pass triangulated, passes averaged."""
+        sightings = sorted((s for c in camera_ids for s in self.by_camera.get(c, [])), key=lambda s: s.t)
+        passes: list[list[Sighting]] = []
+        for s in sightings:
+            if passes and s.t - passes[-1][-1].t < REFOUND_GAP_S:
+                passes[-1].append(s)
+            else:
+                passes.append([s])
+        solutions = [self.locator.solve(p, class_name, self.frame) for p in passes]
+        placed = [sol for sol in solutions if sol.located is not None]
+        if not placed:
+            return {"latitude": None, "longitude": None, "uncertainty_m": None, "position_method": "none", "has_position": 0,
+                    "geo_rays": 0, "bearing_spread_deg": None, "residual_m": None, "geo_note": "no GPS position"}
+        best = min(placed, key=lambda sol: sol.located.uncertainty_m)
+        if len(placed) == 1:
+            lat, lon, unc = best.located.latitude, best.located.longitude, best.located.uncertainty_m
+        else:
+            w = np.array([1.0 / max(sol.located.uncertainty_m, 0.5) ** 2 for sol in placed])
+            en = np.array([self.local(sol.located.latitude, sol.located.longitude) for sol in placed])
+            e, n = (w[:, None] * en).sum(axis=0) / w.sum()
+            lat, lon = (float(v) for v in self.frame.to_wgs84(e, n))
+            unc = 1.0 / math.sqrt(float(w.sum()))
+        return {
+            "latitude": lat, "longitude": lon, "uncertainty_m": round(unc, 2), "position_method": best.located.method,
+            "has_position": 1, "geo_rays": sum(sol.rays for sol in solutions), "bearing_spread_deg": best.spread_deg,
+            "residual_m": best.residual_m, "geo_note": "; ".join(sorted({sol.reason for sol in solutions if sol.reason})),
+        }
+
+    def attributes(self, camera_ids: list[int], class_name: str, placed: dict[str, Any]) -> dict[str, Any]:
+        """Direction, mount and aggregate columns for a group of camera rows."""
+        sightings = [s for c in camera_ids for s in self.by_camera.get(c, [])]
+        out: dict[str, Any] = {"direction": None, "direction_uncertainty_deg": None}
+        lateral, cam = None, None
+        if placed["latitude"] is not None and self.line is not None:
+            cam = self.local(placed["latitude"], placed["longitude"])
+            lateral = self.line.lateral_distance(*cam)
+        if class_name == "fixed" and cam is not None:
+            views = []
+            for s in sightings:
+                if s.position is not None:
+                    we, wn = self.local(s.position.latitude, s.position.longitude)
+                    d = s.detection
+                    views.append(View(float(bearing_of(we - cam[0], wn - cam[1])), Box(d.x1, d.y1, d.x2, d.y2)))
+            facing = propose_facing(views)
+            if facing is not None:
+                out["direction"], out["direction_uncertainty_deg"] = facing.direction, facing.uncertainty_deg
+        boxes = {s.frame_index: Box(s.detection.x1, s.detection.y1, s.detection.x2, s.detection.y2) for s in sightings}
+        mount = propose_mount(boxes, self.pole_boxes, lateral_m=lateral, triangulated=placed["position_method"] == "triangulation")
+        out["mount"], out["mount_evidence"] = mount.mount, mount.evidence
+        return out
+
+    def aggregate(self, camera_ids: list[int]) -> dict[str, Any]:
+        rows = [self.rows[s.id] for c in camera_ids for s in self.by_camera.get(c, [])]
+        if not rows:
+            return {}
+        best = max((s for c in camera_ids for s in self.by_camera.get(c, [])), key=sighting_quality)
+        utcs = [r["utc"] for r in rows if r["utc"]]
+        out = {"sightings_count": len(rows), "confidence": max(r["confidence"] or 0.0 for r in rows), "best_sighting_id": best.id}
+        if utcs:
+            out["first_seen"], out["last_seen"] = min(utcs), max(utcs)
+        if self.rows[best.id].get("crop"):
+            out["best_crop"] = self.rows[best.id]["crop"]
+        return out
+
+    def estimate(self, camera: dict[str, Any]) -> TrackEstimate | None:
+        sightings = self.by_camera.get(camera["id"], [])
+        if camera["latitude"] is None or not sightings:
+            return None
+        e, n = self.local(camera["latitude"], camera["longitude"])
+        return TrackEstimate(camera["id"], camera["camera_type"], e, n, camera["uncertainty_m"] or 10.0,
+                             frozenset(s.frame_index for s in sightings), sightings[0].t, sightings[-1].t, len(sightings))
+
+    def update_group(self, kept: dict[str, Any], member_ids: list[int], class_name: str) -> dict[str, Any]:
+        """Recompute and write one kept camera row from itself and its members."""
+        ids = [kept["id"], *member_ids]
+        placed = self.place(ids, class_name)
+        values = {**placed, **self.aggregate(ids), "updated_at": _now()}
+        if kept["review_state"] == "pending":
+            values.update(self.attributes(ids, class_name, placed))
+            values["camera_type"] = class_name
+        else:  # never overwrite what a reviewer decided
+            values = {k: v for k, v in values.items() if k not in ("latitude", "longitude", "uncertainty_m", "position_method")}
+        self.store.db["cameras"].update(kept["id"], values)
+        return values
+
+
+def group_class(geometry: WalkGeometry, cameras: list[dict[str, Any]]) -> str:
+    votes: Counter[str] = Counter()
+    for c in cameras:
+        votes[c["camera_type"]] += max(len(geometry.by_camera.get(c["id"], [])), 1)
+    return votes.most_common(1)[0][0]

@@ -1,0 +1,290 @@
+"""The review web app (Starlette): pages, JSON API, crops, offline tiles and exports over one walk database.
+
+Endpoints are ``async`` and use the database directly on the event loop: one connection, one thread, no locking
+needed; each request is a few small SQLite queries. Writes go through ``decisions`` (recorded, undoable).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from ..store import Store, StoreError
+from . import decisions, queries
+from .exports import export
+from .security import Guard, GuardMiddleware
+from .settings import ReviewSettings
+from .tiles import TilesError, open_tiles
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+
+@dataclass(slots=True)
+class ReviewContext:
+    store: Store
+    settings: ReviewSettings
+    guard: Guard
+    tiles: Any = None  # MBTiles | PMTiles | None
+
+
+def _error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _int(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise decisions.DecisionError(f"{name} must be an integer, got {value!r}") from None
+
+
+def osm_export_available() -> bool:
+    try:
+        return importlib.util.find_spec("sousveillance.sync.osm") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def field_status(db_path: Path) -> dict[str, Any] | None:
+    """The device's field status (fix, fps, disk, heat) when the service module is installed, else None."""
+    try:
+        from ..service.status import field_status as status_of
+    except ImportError:
+        return None
+    try:
+        status = status_of(db_path)
+    except Exception as exc:  # the status line must never break the review page
+        log.warning("field status unavailable: %s", exc)
+        return {"line": "status unavailable"}
+    if is_dataclass(status):
+        data = asdict(status)
+    elif isinstance(status, dict):
+        data = dict(status)
+    else:
+        data = {}
+    line = getattr(status, "line", None)
+    if callable(line):
+        line = line()
+    data["line"] = str(line if line is not None else (data.get("line") or status))
+    return json.loads(json.dumps(data, default=str))
+
+
+def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, guard: Guard | None = None) -> Starlette:
+    """The ASGI app for one walk database. Raises StoreError / TilesError with a one-line message."""
+    settings = settings or ReviewSettings()
+    store = Store(db_path, readonly=settings.read_only)
+    ctx = ReviewContext(
+        store=store, settings=settings,
+        guard=guard or Guard.for_host(settings.host, pin=settings.pin, read_only=settings.read_only),
+    )
+    if settings.tiles is not None:
+        ctx.tiles = open_tiles(settings.tiles)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    def page(request: Request, name: str, **extra: Any) -> HTMLResponse:
+        tiles = None
+        if ctx.tiles is not None:
+            info = ctx.tiles.info
+            tiles = {"url": "/tiles/{z}/{x}/{y}", "minzoom": info.minzoom, "maxzoom": info.maxzoom,
+                     "bounds": info.bounds, "attribution": info.attribution or info.name}
+        config = {
+            "csrf": request.state.session.csrf, "read_only": settings.read_only, "poll_ms": int(settings.poll_s * 1000),
+            "tiles": tiles, "osm": settings.osm_tiles, "view_cone_m": settings.view_cone_m,
+            "reviewer": settings.reviewer, **extra.pop("config", {}),
+        }
+        context = {"config": config, "read_only": settings.read_only, "osm_export": osm_export_available(), **extra}
+        return templates.TemplateResponse(request, name, context)
+
+    # -- pages -----------------------------------------------------------------------------------------------
+    async def index(request: Request) -> Response:
+        return page(request, "walks.html", walks=[w.as_dict() for w in queries.walks(store)])
+
+    async def walk_page(request: Request) -> Response:
+        walk = queries.walk(store, request.path_params["walk_id"])
+        if walk is None:
+            return HTMLResponse("no such walk\n", status_code=404)
+        summary = queries.walk_summary(store, walk).as_dict()
+        return page(request, "walk.html", walk=summary, config={"walk_id": walk["id"]})
+
+    async def review_page(request: Request) -> Response:
+        walk = queries.walk(store, request.path_params["walk_id"])
+        if walk is None:
+            return HTMLResponse("no such walk\n", status_code=404)
+        summary = queries.walk_summary(store, walk).as_dict()
+        start = request.query_params.get("camera")
+        return page(request, "review.html", walk=summary,
+                    config={"walk_id": walk["id"], "start_camera": int(start) if start and start.isdigit() else None,
+                            "duplicate_radius_m": settings.duplicate_radius_m})
+
+    async def login(request: Request) -> Response:
+        error = None
+        if request.method == "POST":
+            form = await request.form()
+            session = request.state.session
+            if not ctx.guard.check_csrf(session, str(form.get("csrf_token") or "")):
+                error = "the form expired: try again"
+            elif (error := ctx.guard.check_pin(str(form.get("pin") or ""))) is None:
+                session.authed = True
+                request.state.session_changed = True
+                return RedirectResponse("/", status_code=303)
+        if request.state.session.authed and request.method == "GET":
+            return RedirectResponse("/", status_code=303)
+        response = templates.TemplateResponse(
+            request, "login.html", {"csrf": request.state.session.csrf, "error": error, "config": {}},
+            status_code=401 if error else 200,
+        )
+        return response
+
+    # -- JSON API --------------------------------------------------------------------------------------------
+    async def api_walks(request: Request) -> Response:
+        return JSONResponse({"walks": [w.as_dict() for w in queries.walks(store)]})
+
+    async def api_walk(request: Request) -> Response:
+        walk = queries.walk(store, request.path_params["walk_id"])
+        if walk is None:
+            return _error("no such walk", 404)
+        return JSONResponse({
+            "walk": queries.walk_summary(store, walk).as_dict(),
+            "track": queries.track_segments(store, walk["id"], settings.privacy_zones),
+        })
+
+    async def api_cameras(request: Request) -> Response:
+        walk = queries.walk(store, request.path_params["walk_id"])
+        if walk is None:
+            return _error("no such walk", 404)
+        return JSONResponse({"walk": queries.walk_summary(store, walk).as_dict(),
+                             "cameras": queries.cameras(store, walk["id"])})
+
+    async def api_camera(request: Request) -> Response:
+        detail = queries.camera_detail(store, request.path_params["camera_id"], settings.duplicate_radius_m)
+        return JSONResponse(detail) if detail else _error("no such camera", 404)
+
+    async def api_decide(request: Request) -> Response:
+        camera_id, action = request.path_params["camera_id"], request.path_params["action"]
+        try:
+            payload = await request.json() if await request.body() else {}
+        except ValueError:
+            return _error("request body is not valid JSON")
+        if not isinstance(payload, dict):
+            return _error("request body must be a JSON object")
+        reviewer = str(payload.get("reviewer") or settings.reviewer)[:80]
+        try:
+            decision = decisions.apply(store, camera_id, action, payload, reviewer)
+        except decisions.DecisionError as exc:
+            status = 404 if str(exc).startswith("no camera") else 400
+            return _error(str(exc), status)
+        except StoreError as exc:
+            return _error(str(exc), 503)
+        detail = queries.camera_detail(store, camera_id, settings.duplicate_radius_m)
+        return JSONResponse({"decision": decision.as_dict(), "camera": detail})
+
+    async def api_undo(request: Request) -> Response:
+        walk_id = request.path_params["walk_id"]
+        try:
+            payload = await request.json() if await request.body() else {}
+            decision_id = _int(str(payload.get("decision_id")) if payload.get("decision_id") is not None else None,
+                               "decision_id")
+            decision = decisions.undo(store, walk_id, decision_id)
+        except ValueError as exc:  # DecisionError, bad JSON
+            return _error(str(exc).splitlines()[0], 400)
+        except (AttributeError, TypeError):
+            return _error("request body must be a JSON object")
+        return JSONResponse({"decision": decision.as_dict(),
+                             "camera": queries.camera_detail(store, decision.camera_id, settings.duplicate_radius_m)})
+
+    async def api_decisions(request: Request) -> Response:
+        items = decisions.history(store, request.path_params["walk_id"])
+        return JSONResponse({"decisions": [d.as_dict() for d in items]})
+
+    async def api_status(request: Request) -> Response:
+        status = field_status(store.path)
+        return JSONResponse({"available": status is not None, **(status or {"line": ""})})
+
+    # -- files -----------------------------------------------------------------------------------------------
+    async def crop(request: Request) -> Response:
+        rel = request.path_params["path"]
+        try:
+            path = store.resolve_crop(rel)
+        except StoreError:
+            return _error("crop path outside the walk folder", 404)
+        if not path.is_file() or path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            return _error("no such crop", 404)
+        return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+    async def tile(request: Request) -> Response:
+        if ctx.tiles is None:
+            return _error("no tile file given (--tiles)", 404)
+        z, x, y = (request.path_params[k] for k in ("z", "x", "y"))
+        if not (0 <= z <= 24 and 0 <= x < (1 << z) and 0 <= y < (1 << z)):
+            return _error("tile out of range", 404)
+        data = ctx.tiles.get(z, x, y)
+        if data is None:
+            return Response(status_code=204)
+        return Response(data, media_type=ctx.tiles.info.media_type, headers={"Cache-Control": "max-age=86400"})
+
+    async def export_file(request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        try:
+            walk_id = _int(request.query_params.get("walk"), "walk")
+        except ValueError as exc:
+            return _error(str(exc))
+        if fmt == "osm":
+            return _osm_export(walk_id)
+        try:
+            body, media = export(store, fmt, walk_id, zones=settings.privacy_zones,
+                                 with_track=request.query_params.get("track") == "1")
+        except ValueError as exc:
+            return _error(str(exc), 404)
+        name = f"cameras-walk{walk_id}.{fmt}" if walk_id else f"cameras.{fmt}"
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def _osm_export(walk_id: int | None) -> Response:
+        if not osm_export_available():
+            return _error("the OpenStreetMap export is not installed", 404)
+        from ...sync import osm  # written by the sync subsystem
+
+        body = osm.osm_file(store, walk_id) if hasattr(osm, "osm_file") else None
+        if body is None:
+            return _error("the OpenStreetMap export is not available in this version", 404)
+        return Response(body, media_type="application/xml",
+                        headers={"Content-Disposition": 'attachment; filename="cameras.osm"'})
+
+    routes = [
+        Route("/", index),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/walks/{walk_id:int}", walk_page),
+        Route("/walks/{walk_id:int}/review", review_page),
+        Route("/api/walks", api_walks),
+        Route("/api/walks/{walk_id:int}", api_walk),
+        Route("/api/walks/{walk_id:int}/cameras", api_cameras),
+        Route("/api/walks/{walk_id:int}/undo", api_undo, methods=["POST"]),
+        Route("/api/walks/{walk_id:int}/decisions", api_decisions),
+        Route("/api/cameras/{camera_id:int}", api_camera),
+        Route("/api/cameras/{camera_id:int}/{action:str}", api_decide, methods=["POST"]),
+        Route("/api/status", api_status),
+        Route("/crops/{path:path}", crop),
+        Route("/tiles/{z:int}/{x:int}/{y:int}", tile),
+        Route("/export/{fmt:str}", export_file),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=ctx.guard)])
+    app.state.review = ctx
+    return app
+
+
+__all__ = ["build_app", "ReviewContext", "TilesError"]

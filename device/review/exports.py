@@ -1,0 +1,124 @@
+"""Exports of confirmed cameras from a walk database: GeoJSON (wire format), CSV and GPX.
+
+Only cameras a person confirmed are exported (merged duplicates fold into the camera they were merged into). The
+walker's track appears only in GPX when asked for, and never inside a privacy zone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ...sync.tags import osm_tags
+from ..store import Store
+from .queries import track_segments
+from .settings import PrivacyZone
+
+CSV_COLUMNS = (
+    "uuid", "latitude", "longitude", "uncertainty_m", "camera_type", "mount", "direction", "surveillance",
+    "sightings_count", "first_seen", "reviewer", "reviewed_at", "walk_uuid", "osm_tags",
+)
+
+
+def confirmed(store: Store, walk_id: int | None = None) -> list[dict[str, Any]]:
+    """Confirmed cameras with a position, joined with their walk's provenance."""
+    sql = (
+        "SELECT c.*, w.uuid AS walk_uuid, w.device_id, w.model, w.model_version FROM cameras c "
+        "JOIN walks w ON w.id = c.walk_id WHERE c.review_state = 'confirmed' AND c.merged_into IS NULL "
+        "AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL"
+    )
+    args: list[Any] = []
+    if walk_id is not None:
+        sql += " AND c.walk_id = ?"
+        args.append(walk_id)
+    return list(store.db.query(sql + " ORDER BY c.first_seen, c.id", args))
+
+
+def feature(camera: dict[str, Any]) -> dict[str, Any]:
+    """One camera as a GeoJSON Feature with OSM-ready tags and provenance (DESIGN.md "Wire format")."""
+    return {
+        "type": "Feature",
+        "id": camera["uuid"],
+        "geometry": {"type": "Point", "coordinates": [round(camera["longitude"], 7), round(camera["latitude"], 7)]},
+        "properties": {
+            "uuid": camera["uuid"],
+            "tags": osm_tags(camera),
+            "camera_type": camera["camera_type"],
+            "mount": camera["mount"],
+            "direction": camera["direction"],
+            "uncertainty_m": camera["uncertainty_m"],
+            "provenance": {
+                "walk": camera.get("walk_uuid"),
+                "device": camera.get("device_id") or "",
+                "model": camera.get("model") or "",
+                "model_version": camera.get("model_version") or "",
+                "review": {"state": camera["review_state"], "reviewer": camera["reviewer"],
+                           "at": camera["reviewed_at"]},
+                "sightings": camera["sightings_count"],
+                "position_method": camera["position_method"],
+                "uncertainty_m": camera["uncertainty_m"],
+                "first_seen": camera["first_seen"],
+            },
+        },
+    }
+
+
+def to_geojson(cameras: Sequence[dict[str, Any]]) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": [feature(c) for c in cameras]}, indent=1)
+
+
+def to_csv(cameras: Sequence[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for cam in cameras:
+        writer.writerow({**cam, "osm_tags": ";".join(f"{k}={v}" for k, v in osm_tags(cam).items())})
+    return buf.getvalue()
+
+
+def to_gpx(cameras: Sequence[dict[str, Any]], track: Sequence[Sequence[Sequence[float]]] = ()) -> str:
+    """Waypoints for the cameras; the (already privacy-filtered) track segments when given."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<gpx version="1.1" creator="sousveillance" xmlns="http://www.topografix.com/GPX/1/1">',
+    ]
+    for cam in cameras:
+        tags = osm_tags(cam)
+        desc = "; ".join(f"{k}={v}" for k, v in tags.items())
+        lines.append(f'  <wpt lat="{cam["latitude"]:.7f}" lon="{cam["longitude"]:.7f}">')
+        if cam.get("first_seen"):
+            lines.append(f"    <time>{escape(cam['first_seen'])}</time>")
+        lines.append(f"    <name>{escape(cam['camera_type'] + ' camera')}</name>")
+        lines.append(f"    <desc>{escape(desc)}</desc>")
+        lines.append(f"    <extensions><uuid>{escape(cam['uuid'])}</uuid></extensions>")
+        lines.append("  </wpt>")
+    if track:
+        lines.append("  <trk><name>walk</name>")
+        for segment in track:
+            lines.append("    <trkseg>")
+            lines.extend(f'      <trkpt lat="{lat:.7f}" lon="{lon:.7f}"/>' for lat, lon in segment)
+            lines.append("    </trkseg>")
+        lines.append("  </trk>")
+    lines.append("</gpx>")
+    return "\n".join(lines) + "\n"
+
+
+def export(store: Store, fmt: str, walk_id: int | None = None, *, zones: Sequence[PrivacyZone] = (),
+           with_track: bool = False) -> tuple[str, str]:
+    """``(body, media type)`` of an export in ``geojson``, ``csv`` or ``gpx``."""
+    cameras = confirmed(store, walk_id)
+    if fmt == "geojson":
+        return to_geojson(cameras), "application/geo+json"
+    if fmt == "csv":
+        return to_csv(cameras), "text/csv; charset=utf-8"
+    if fmt == "gpx":
+        track = track_segments(store, walk_id, zones) if (with_track and walk_id is not None) else []
+        return to_gpx(cameras, track), "application/gpx+xml"
+    raise ValueError(f"unknown export format {fmt!r}; one of geojson, csv, gpx")
+
+
+__all__ = ["export", "confirmed", "feature", "to_csv", "to_geojson", "to_gpx"]

@@ -1,0 +1,155 @@
+"""Read the walk database for the review pages: walk summaries, privacy-filtered tracks, cameras and their crops."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from ..store import Store
+from .privacy import distance_m, hidden, track_length_m
+from .settings import PrivacyZone
+
+TRACK_GAP_S = 60.0  # a longer gap between fixes starts a new track segment
+CAMERA_FIELDS = (
+    "id", "uuid", "walk_id", "camera_type", "mount", "direction", "latitude", "longitude", "uncertainty_m",
+    "position_method", "has_position", "confidence", "sightings_count", "first_seen", "last_seen", "review_state",
+    "reviewed_at", "reviewer", "surveillance", "merged_into", "notes", "updated_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkSummary:
+    id: int
+    uuid: str
+    started_at: str
+    ended_at: str | None
+    status: str
+    source: str
+    duration_s: float | None
+    distance_m: float
+    cameras: int
+    pending: int
+    confirmed: int
+    rejected: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _parse(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def crop_url(rel: str | None) -> str | None:
+    return f"/crops/{quote(rel)}" if rel else None
+
+
+def fixes(store: Store, walk_id: int) -> list[dict[str, Any]]:
+    return list(store.db.query(
+        "SELECT t, utc, latitude, longitude FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t",
+        [walk_id],
+    ))
+
+
+def walk_summary(store: Store, walk: Mapping[str, Any]) -> WalkSummary:
+    track = fixes(store, walk["id"])
+    counts = {"pending": 0, "confirmed": 0, "rejected": 0}
+    for row in store.db.query(
+        "SELECT review_state, count(*) AS n FROM cameras WHERE walk_id = ? AND merged_into IS NULL "
+        "GROUP BY review_state", [walk["id"]],
+    ):
+        counts[row["review_state"] or "pending"] = counts.get(row["review_state"] or "pending", 0) + row["n"]
+    start = _parse(walk["started_at"])
+    end = _parse(walk["ended_at"]) or (_parse(track[-1]["utc"]) if track else None)
+    duration = (end - start).total_seconds() if start and end else None
+    return WalkSummary(
+        id=walk["id"], uuid=walk["uuid"], started_at=walk["started_at"], ended_at=walk["ended_at"],
+        status=walk["status"], source=walk["source"] or "", duration_s=duration, distance_m=track_length_m(track),
+        cameras=sum(counts.values()), **{k: counts.get(k, 0) for k in ("pending", "confirmed", "rejected")},
+    )
+
+
+def walks(store: Store) -> list[WalkSummary]:
+    return [walk_summary(store, w) for w in store.walks()]
+
+
+def walk(store: Store, walk_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM walks WHERE id = ?", [walk_id]))
+    return rows[0] if rows else None
+
+
+def track_segments(store: Store, walk_id: int, zones: Sequence[PrivacyZone]) -> list[list[list[float]]]:
+    """The walk's track as ``[[[lat, lon], ...], ...]`` segments; points in privacy zones are dropped (gaps)."""
+    segments: list[list[list[float]]] = []
+    current: list[list[float]] = []
+    last_t: float | None = None
+    for fix in fixes(store, walk_id):
+        gap = last_t is not None and fix["t"] - last_t > TRACK_GAP_S
+        last_t = fix["t"]
+        if hidden(fix["latitude"], fix["longitude"], zones) or gap:
+            if len(current) > 1:
+                segments.append(current)
+            current = []
+            if not gap:
+                continue
+        current.append([round(fix["latitude"], 7), round(fix["longitude"], 7)])
+    if len(current) > 1:
+        segments.append(current)
+    return segments
+
+
+def camera_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: row.get(k) for k in CAMERA_FIELDS}
+    out["crop_url"] = crop_url(row.get("best_crop"))
+    return out
+
+
+def cameras(store: Store, walk_id: int) -> list[dict[str, Any]]:
+    return [camera_json(r) for r in store.cameras(walk_id)]
+
+
+def camera(store: Store, camera_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM cameras WHERE id = ?", [camera_id]))
+    return rows[0] if rows else None
+
+
+def camera_detail(store: Store, camera_id: int, duplicate_radius_m: float) -> dict[str, Any] | None:
+    """One camera with its sightings' crops, the cameras merged into it and nearby possible duplicates."""
+    row = camera(store, camera_id)
+    if row is None:
+        return None
+    members = list(store.db.query("SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id]))
+    ids = [camera_id] + [m["id"] for m in members]
+    marks = ",".join("?" * len(ids))
+    crops = [
+        {"id": s["id"], "camera_id": s["camera_id"], "utc": s["utc"], "confidence": s["confidence"],
+         "class_name": s["class_name"], "crop_url": crop_url(s["crop"])}
+        for s in store.db.query(
+            f"SELECT id, camera_id, utc, confidence, class_name, crop FROM sightings "
+            f"WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids,
+        )
+        if s["crop"] != row.get("best_crop")
+    ]
+    nearby = []
+    if row.get("latitude") is not None and row.get("merged_into") is None:
+        for other in store.cameras(row["walk_id"]):
+            if other["id"] == camera_id or other.get("latitude") is None:
+                continue
+            d = distance_m(row["latitude"], row["longitude"], other["latitude"], other["longitude"])
+            if d <= duplicate_radius_m:
+                nearby.append({**camera_json(other), "distance_m": round(d, 1)})
+        nearby.sort(key=lambda c: c["distance_m"])
+    return {
+        **camera_json(row),
+        "sightings": crops,
+        "members": [camera_json(m) for m in members],
+        "duplicates": nearby,
+    }

@@ -1,0 +1,169 @@
+"""Storage safety: never start without room, warn when low, prune old crops by policy, stop before the card fills.
+
+Three levels, from ``ServiceSettings``: below ``min_free_mb`` a walk refuses to start; below ``warn_free_mb`` the
+status line warns and old crops are pruned; below ``stop_free_mb`` (during a walk) the walk ends cleanly, with
+everything recorded so far kept.
+
+Pruning policy, in order, oldest walks first, never the walk being recorded:
+1. crops that are not their camera's best crop (the extra views kept for review), and pole crops;
+2. best crops of cameras the reviewer rejected.
+A confirmed camera's best crop and a pending camera's best crop are never deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..store.db import Store, StoreError
+from ..survey.observer import LoopStats
+from .health import free_mb
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class LowDiskSpaceError(Exception):
+    """Not enough free space to record a walk; the message says how much there is and how to fix it."""
+
+
+def check_free_space(path: str | os.PathLike, min_free_mb: float) -> float:
+    """Free MB on the filesystem of ``path``; raises ``LowDiskSpaceError`` below ``min_free_mb``."""
+    free = free_mb(path)
+    if free < min_free_mb:
+        raise LowDiskSpaceError(
+            f"only {free:.0f} MB free on the disk holding {path} (need {min_free_mb:.0f} MB, "
+            "service.min_free_mb): sync and delete old walks, or lower the limit"
+        )
+    return free
+
+
+def disk_level(free: float, settings: ServiceSettings) -> str:
+    """``ok``, ``low`` (below warn_free_mb) or ``critical`` (below stop_free_mb)."""
+    if free < settings.stop_free_mb:
+        return "critical"
+    if free < settings.warn_free_mb:
+        return "low"
+    return "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    files: int  # crop files deleted
+    freed_mb: float
+    free_mb: float  # free space afterwards
+
+
+_EXTRA_CROPS = """
+SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id FROM sightings s JOIN walks w ON w.id = s.walk_id
+WHERE s.crop IS NOT NULL AND w.status != 'running' AND s.walk_id IS NOT :keep
+  AND (s.camera_id IS NULL OR s.crop IS NOT (SELECT c.best_crop FROM cameras c WHERE c.id = s.camera_id))
+ORDER BY w.started_at, w.id, s.id
+"""
+_REJECTED_BEST = """
+SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id FROM cameras c JOIN walks w ON w.id = c.walk_id
+WHERE c.best_crop IS NOT NULL AND c.review_state = 'rejected' AND w.status != 'running' AND c.walk_id IS NOT :keep
+ORDER BY w.started_at, w.id, c.id
+"""
+
+
+def prune_crops(
+    store: Store,
+    target_free_mb: float,
+    *,
+    keep_walk_id: int | None = None,
+    free: Callable[[Path], float] = free_mb,
+) -> PruneResult:
+    """Delete crops by the policy above until ``target_free_mb`` is free (or nothing prunable is left)."""
+    start = now_free = free(store.root)
+    files = 0
+    for sql in (_EXTRA_CROPS, _REJECTED_BEST):
+        if now_free >= target_free_mb:
+            break
+        for row in list(store.db.query(sql, {"keep": keep_walk_id})):
+            if now_free >= target_free_mb:
+                break
+            try:
+                target = store.resolve_crop(row["crop"])
+            except StoreError:
+                log.warning("not pruning crop outside the crops folder: %r", row["crop"])
+                continue
+            try:
+                target.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not delete crop %s: %s", row["crop"], exc)
+                continue
+            with store.batch() as db:
+                if row["sighting_id"] is not None:
+                    db.execute("UPDATE sightings SET crop = NULL WHERE id = ?", [row["sighting_id"]])
+                else:
+                    db.execute("UPDATE cameras SET best_crop = NULL WHERE id = ?", [row["camera_id"]])
+                    db.execute("UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?", [row["camera_id"], row["crop"]])
+            files += 1
+            now_free = free(store.root)
+    if files:
+        log.warning("pruned %d old crop(s), %.1f MB freed, %.0f MB free", files, now_free - start, now_free)
+    return PruneResult(files=files, freed_mb=max(0.0, now_free - start), free_mb=now_free)
+
+
+class StorageObserver:
+    """A ``SurveyObserver`` that checks free space every ``settings.disk_check_s`` during a walk.
+
+    Below ``warn_free_mb`` it prunes old crops (when ``settings.prune_crops``); below ``stop_free_mb`` it sets
+    ``stop_requested`` (with ``stop_reason``) so that the loop ends the walk cleanly before the card fills.
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike,
+        settings: ServiceSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        free: Callable[[Path], float] = free_mb,
+    ):
+        self.db_path = Path(db_path).expanduser()
+        self.settings = settings or ServiceSettings()
+        self.clock = clock
+        self.free = free
+        self.level = "ok"
+        self.free_mb: float | None = None
+        self.stop_requested = False
+        self.stop_reason = ""
+        self._last_check = float("-inf")
+        self._store: Store | None = None
+
+    def on_ready(self, stats: LoopStats) -> None:
+        self._check(stats)
+
+    def on_frame(self, stats: LoopStats) -> None:
+        if self.clock() - self._last_check >= self.settings.disk_check_s:
+            self._check(stats)
+
+    def on_end(self, stats: LoopStats, status: str) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _check(self, stats: LoopStats) -> None:
+        self._last_check = self.clock()
+        s = self.settings
+        free = self.free(self.db_path.parent)
+        if free < s.warn_free_mb and s.prune_crops:
+            try:
+                if self._store is None:
+                    self._store = Store(self.db_path, migrate=False)
+                free = prune_crops(self._store, s.warn_free_mb, keep_walk_id=stats.walk_id, free=self.free).free_mb
+            except StoreError as exc:
+                log.warning("could not prune crops: %s", exc)
+        level = disk_level(free, s)
+        if level != self.level:
+            log.warning("disk space %s: %.0f MB free", level, free)
+        self.level, self.free_mb = level, free
+        if level == "critical" and not self.stop_requested:
+            self.stop_requested = True
+            self.stop_reason = f"disk nearly full: {free:.0f} MB free (stops below {s.stop_free_mb} MB)"
+            log.error("ending walk %s: %s", stats.walk_id, self.stop_reason)

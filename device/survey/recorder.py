@@ -1,0 +1,243 @@
+"""Writes one walk into the store: fixes, sightings of confirmed tracks, camera and pole rows, crops.
+
+Writes are batched: ``flush()`` commits everything pending in one transaction and is called about once a second,
+so a killed walk keeps all but its last second. Sightings of a track are held back until the track is confirmed
+(``min_hits``), so flicker never reaches the database. Only crops of detected objects are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..geo.locator import Locator, sighting_quality
+from ..store import Store
+from ..store.db import iso, utcnow
+from ..track import Track
+from ..types import Fix, Located, Sighting
+
+log = logging.getLogger(__name__)
+
+CROP_MARGIN = 0.35  # context around the box, as a fraction of its size
+CROP_MAX_SIDE = 320
+
+
+@dataclass(eq=False)
+class _Candidate:
+    sighting: Sighting
+    quality: float
+    image: np.ndarray
+
+
+@dataclass(eq=False)
+class _TrackState:
+    track: Track
+    row_id: int | None = None  # cameras.id or poles.id once confirmed
+    uuid: str = ""
+    sightings: list[Sighting] = field(default_factory=list)
+    unsaved: list[Sighting] = field(default_factory=list)
+    candidates: list[_Candidate] = field(default_factory=list)
+    best: _Candidate | None = None
+    best_written: _Candidate | None = None
+    dirty: bool = False
+
+
+def crop_of(image: np.ndarray, s: Sighting) -> np.ndarray:
+    d = s.detection
+    mx, my = d.width * CROP_MARGIN + 4, d.height * CROP_MARGIN + 4
+    h, w = image.shape[:2]
+    x1, y1 = max(int(d.x1 - mx), 0), max(int(d.y1 - my), 0)
+    x2, y2 = min(int(d.x2 + mx), w), min(int(d.y2 + my), h)
+    crop = image[y1:y2, x1:x2]
+    side = max(crop.shape[:2])
+    if side > CROP_MAX_SIDE:
+        import cv2  # noqa: PLC0415
+
+        scale = CROP_MAX_SIDE / side
+        crop = cv2.resize(crop, (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    return crop.copy()
+
+
+class WalkRecorder:
+    def __init__(self, store: Store, walk_id: int, locator: Locator, *, crops_per_camera: int = 4):
+        self.store, self.walk_id, self.locator = store, walk_id, locator
+        self.crops_per_camera = crops_per_camera
+        self._states: dict[int, _TrackState] = {}
+        self._fixes: list[Fix] = []
+        self._last_flush = time.monotonic()
+        self.cameras = 0
+        self.poles = 0
+
+    # -- inputs from the loop ----------------------------------------------------------------------------
+    def add_fixes(self, fixes: list[Fix]) -> None:
+        self._fixes.extend(fixes)
+
+    def observe(self, track: Track, sighting: Sighting, image: np.ndarray) -> None:
+        state = self._states.get(track.id)
+        if state is None:
+            state = self._states[track.id] = _TrackState(track=track, uuid=str(uuidlib.uuid4()))
+        state.sightings.append(sighting)
+        state.unsaved.append(sighting)
+        state.dirty = True
+        quality = sighting_quality(sighting)
+        if state.best is None or quality > state.best.quality or len(state.candidates) < 2 * self.crops_per_camera:
+            cand = _Candidate(sighting, quality, crop_of(image, sighting))
+            state.candidates.append(cand)
+            if state.best is None or quality > state.best.quality:
+                state.best = cand
+            if len(state.candidates) > 3 * self.crops_per_camera:
+                keep = state.candidates[::2]
+                if state.best not in keep:
+                    keep.append(state.best)
+                state.candidates = keep
+
+    def confirm(self, track: Track) -> None:
+        state = self._states.get(track.id)
+        if state is None:
+            return
+        with self.store.batch() as db:
+            self._insert_row(db, state)
+        state.dirty = True
+
+    def end(self, track: Track) -> None:
+        state = self._states.pop(track.id, None)
+        if state is None or state.row_id is None:
+            return  # never confirmed: flicker, nothing stored
+        self._flush_state(state, final=True)
+
+    def flush(self, *, force: bool = False, interval: float = 1.0) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_flush < interval:
+            return
+        self._last_flush = now
+        with self.store.batch() as db:
+            if self._fixes:
+                db["fixes"].insert_all((self._fix_row(f) for f in self._fixes), batch_size=500)
+                self._fixes = []
+        for state in list(self._states.values()):
+            if state.row_id is not None and state.dirty:
+                self._flush_state(state, final=False)
+
+    def finish(self, tracks: list[Track]) -> None:
+        for track in tracks:
+            self.end(track)
+        self.flush(force=True)
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def _insert_row(self, db: Any, state: _TrackState) -> None:
+        track = state.track
+        first = state.sightings[0]
+        if track.is_pole:
+            table = db["poles"]
+            table.insert({"walk_id": self.walk_id, "track_id": track.id, "first_seen": iso(first.utc), "sightings_count": 0})
+            self.poles += 1
+        else:
+            table = db["cameras"]
+            table.insert(
+                {
+                    "uuid": state.uuid,
+                    "walk_id": self.walk_id,
+                    "track_id": track.id,
+                    "camera_type": track.class_name,
+                    "first_seen": iso(first.utc),
+                    "review_state": "pending",
+                    "mount": "unknown",
+                    "position_method": "none",
+                    "has_position": 0,
+                    "updated_at": utcnow(),
+                }
+            )
+            self.cameras += 1
+        state.row_id = int(table.last_pk)
+
+    def _flush_state(self, state: _TrackState, *, final: bool) -> None:
+        track = state.track
+        crop_paths: dict[int, str] = {}
+        best = state.best
+        if not track.is_pole and best is not None and (final or best is not state.best_written):
+            crop_paths[id(best.sighting)] = self.store.save_crop(self.walk_id, f"cam-{state.uuid}", best.image)
+            state.best_written = best
+        if final and not track.is_pole:
+            for cand in self._spread(state):
+                if cand is not best:
+                    crop_paths[id(cand.sighting)] = self.store.save_crop(
+                        self.walk_id, f"cam-{state.uuid}-{cand.sighting.frame_index}", cand.image
+                    )
+        located = self.locator.locate(state.sightings, track.class_name)
+        with self.store.batch() as db:
+            sightings = db["sightings"]
+            for s in state.unsaved:
+                sightings.insert(self._sighting_row(s, state, track))
+                s.id = int(sightings.last_pk)
+            state.unsaved = []
+            for s in state.sightings:
+                if id(s) in crop_paths and s.id is not None:
+                    sightings.update(s.id, {"crop": crop_paths[id(s)]})
+            self._update_row(db, state, located, crop_paths.get(id(best.sighting)) if best else None)
+        state.dirty = False
+
+    def _spread(self, state: _TrackState) -> list[_Candidate]:
+        cands = sorted(state.candidates, key=lambda c: c.sighting.t)
+        n = min(self.crops_per_camera, len(cands))
+        if n <= 1:
+            return cands[:n]
+        picks = [cands[round(i * (len(cands) - 1) / (n - 1))] for i in range(n)]
+        if state.best is not None and state.best not in picks:
+            picks[-1] = state.best
+        return picks
+
+    def _update_row(self, db: Any, state: _TrackState, located: Located | None, best_crop: str | None) -> None:
+        track, last = state.track, state.sightings[-1]
+        values: dict[str, Any] = {
+            "sightings_count": len(state.sightings),
+            "last_seen": iso(last.utc),
+            "confidence": max(s.detection.confidence for s in state.sightings),
+        }
+        if located is not None:
+            values.update(latitude=located.latitude, longitude=located.longitude, uncertainty_m=located.uncertainty_m)
+        if track.is_pole:
+            db["poles"].update(state.row_id, values)
+            return
+        values.update(
+            camera_type=track.class_name,
+            position_method=located.method if located else "none",
+            has_position=1 if located else 0,
+            updated_at=utcnow(),
+        )
+        if best_crop:
+            values["best_crop"] = best_crop
+        if state.best is not None and state.best.sighting.id is not None:
+            values["best_sighting_id"] = state.best.sighting.id
+        db["cameras"].update(state.row_id, values)
+
+    def _sighting_row(self, s: Sighting, state: _TrackState, track: Track) -> dict[str, Any]:
+        d, p = s.detection, s.position
+        return {
+            "walk_id": self.walk_id,
+            "track_id": track.id,
+            "camera_id": None if track.is_pole else state.row_id,
+            "frame_index": s.frame_index,
+            "t": s.t,
+            "utc": iso(s.utc),
+            "class_name": d.class_name,
+            "confidence": d.confidence,
+            "x1": d.x1, "y1": d.y1, "x2": d.x2, "y2": d.y2,
+            "frame_width": s.frame_width,
+            "frame_height": s.frame_height,
+            "latitude": p.latitude if p else None,
+            "longitude": p.longitude if p else None,
+            "heading": p.heading if p else None,
+            "eph": p.eph if p else None,
+            "bearing": s.bearing,
+        }
+
+    def _fix_row(self, f: Fix) -> dict[str, Any]:
+        return {
+            "walk_id": self.walk_id, "t": f.t, "utc": iso(f.utc), "latitude": f.latitude, "longitude": f.longitude,
+            "altitude": f.altitude, "course": f.course, "speed": f.speed, "eph": f.eph, "mode": f.mode,
+        }

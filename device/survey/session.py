@@ -1,0 +1,121 @@
+"""Assemble a walk from settings: store, detector, sources, observers; run it; report the outcome.
+
+Shared by ``sousveillance survey`` (live), ``replay`` and ``demo`` so that all three run the same loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..capture import FrameSource
+from ..config import Config
+from ..detect import Detector, YoloDetector
+from ..geo import CameraProfile, profile_for
+from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
+from ..gps.track import GpsTrack
+from ..store import Store
+from ..types import Fix
+from .loop import Survey, SurveyOptions, SurveyResult
+from .observer import SurveyObserver
+
+log = logging.getLogger(__name__)
+
+
+def profile_from(config: Config) -> CameraProfile:
+    cap = config.capture
+    return profile_for(cap.hfov_deg) if cap.hfov_deg else profile_for(cap.profile)
+
+
+def build_detector(config: Config) -> YoloDetector:
+    d = config.detector
+    return YoloDetector(d.model, imgsz=d.imgsz, conf=d.conf, iou=d.iou, tiles=d.tiles)
+
+
+def options_from(config: Config) -> SurveyOptions:
+    return SurveyOptions(
+        every=config.detector.every,
+        min_hits=config.tracker.min_hits,
+        max_age=config.tracker.max_age,
+        match_iou=config.tracker.match_iou,
+        crops_per_camera=config.tracker.crops_per_camera,
+        mount_yaw=config.capture.mount_yaw_deg,
+        keep_frames=config.store.keep_frames,
+    )
+
+
+@dataclass
+class ReplayTiming:
+    """How a recording's frames line up with its GPS file."""
+
+    fixes: list[Fix]  # re-based: t = seconds since video start
+    video_start_utc: datetime | None
+
+
+def align_recording(fixes: list[Fix], video_start: datetime | None = None) -> ReplayTiming:
+    """Put file fixes (t = POSIX time) on the video's timeline; the video starts at the first fix unless told."""
+    if not fixes:
+        return ReplayTiming([], video_start)
+    start = video_start or fixes[0].utc or t_to_utc(fixes[0].t)
+    return ReplayTiming(rebase(fixes, utc_to_t(start)), start)
+
+
+def run_walk(
+    config: Config,
+    source: FrameSource,
+    *,
+    detector: Detector | None = None,
+    fixes: list[Fix] | None = None,
+    gps_source: GpsSource | None = None,
+    video_start_utc: datetime | None = None,
+    observers: Sequence[SurveyObserver] = (),
+    progress: Callable[[int], None] | None = None,
+    handle_signals: bool = True,
+    settings_extra: dict | None = None,
+    store: Store | None = None,
+) -> tuple[Store, SurveyResult]:
+    """Open the store, record one walk from ``source`` and return the store (still open) and the result."""
+    from ...models import MODEL_VERSION  # noqa: PLC0415
+
+    store = store or Store(Path(config.store.database).expanduser())
+    detector = detector or build_detector(config)
+    profile = profile_from(config)
+    settings = config.model_dump(mode="json")
+    settings.update(settings_extra or {})
+    walk_id = store.start_walk(
+        source=source.name,
+        settings=settings,
+        model=Path(detector.model_path).name,
+        model_version=MODEL_VERSION,
+        device_id=config.store.device_id or socket.gethostname(),
+    )
+    track = GpsTrack(fixes or (), max_gap_s=config.gps.max_gap_s, heading_distance_m=config.gps.heading_distance_m)
+    survey = Survey(
+        source, detector, store, walk_id, profile=profile, gps_track=track, gps_source=gps_source,
+        locator=_locator(profile), options=options_from(config), observers=observers,
+        video_start_utc=video_start_utc, progress=progress,
+    )
+    if fixes:
+        survey.recorder.add_fixes(list(fixes))
+        survey.fixes = len(fixes)
+    if handle_signals:
+        survey.install_signal_handlers()
+    try:
+        result = survey.run()
+    finally:
+        source.close()
+    return store, result
+
+
+def _locator(profile: CameraProfile):
+    try:
+        from ..geo import default_locator  # noqa: PLC0415 - the triangulating locator, when installed
+    except ImportError:
+        from ..geo import RangeLocator  # noqa: PLC0415
+
+        return RangeLocator(profile)
+    return default_locator(profile)

@@ -1,0 +1,137 @@
+"""Multi-object tracker: one track per physical object across frames (ByteTrack-style, no appearance model).
+
+Each detector run: high-confidence detections are matched to tracks first (IoU with the track's box moved by its
+velocity, then a centre-distance gate for small, fast-moving boxes), then low-confidence detections may continue
+unmatched tracks (they never start one). A track becomes *confirmed* after ``min_hits`` matches (anti-flicker) and
+*ends* after ``max_age`` detector runs without a match. Camera classes (dome/fixed/ptz) share tracks, since the
+class of a small box flickers; poles track separately.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+from ..detect.tiling import iou
+from ..types import POLE_CLASS, Detection
+
+
+@dataclass(eq=False)
+class Track:
+    id: int
+    box: Detection
+    hits: int = 1
+    misses: int = 0
+    vx: float = 0.0
+    vy: float = 0.0
+    confirmed: bool = False
+    class_votes: dict[str, float] = field(default_factory=dict)
+    last_frame: int = 0
+
+    @property
+    def is_pole(self) -> bool:
+        return self.box.class_name == POLE_CLASS
+
+    @property
+    def class_name(self) -> str:
+        """Confidence-weighted vote over the track's detections."""
+        return max(self.class_votes.items(), key=lambda kv: kv[1])[0]
+
+    def predicted(self) -> Detection:
+        b = self.box
+        k = self.misses + 1
+        return Detection(b.x1 + self.vx * k, b.y1 + self.vy * k, b.x2 + self.vx * k, b.y2 + self.vy * k, b.confidence, b.class_id, b.class_name)
+
+    def add(self, det: Detection, frame_index: int) -> None:
+        (ox, oy), (nx, ny) = self.box.center, det.center
+        steps = max(1, self.misses + 1)
+        alpha = 0.5
+        self.vx = alpha * (nx - ox) / steps + (1 - alpha) * self.vx
+        self.vy = alpha * (ny - oy) / steps + (1 - alpha) * self.vy
+        self.box = det
+        self.hits += 1
+        self.misses = 0
+        self.last_frame = frame_index
+        self.class_votes[det.class_name] = self.class_votes.get(det.class_name, 0.0) + det.confidence
+
+
+@dataclass(frozen=True, slots=True)
+class TrackUpdate:
+    matches: list[tuple[Track, Detection]]  # every detection kept this run, with its track
+    confirmed: list[Track]  # tracks that became confirmed this run
+    ended: list[Track]  # tracks that ended this run (confirmed or not)
+
+
+class Tracker:
+    def __init__(self, *, min_hits: int = 3, max_age: int = 15, match_iou: float = 0.1, high_conf: float = 0.5):
+        self.min_hits, self.max_age, self.match_iou, self.high_conf = min_hits, max_age, match_iou, high_conf
+        self.tracks: list[Track] = []
+        self._ids = itertools.count(1)
+
+    def _score(self, track: Track, det: Detection) -> float:
+        if track.is_pole != (det.class_name == POLE_CLASS):
+            return 0.0
+        pred = track.predicted()
+        overlap = iou(pred, det)
+        if overlap >= self.match_iou:
+            return overlap
+        (px, py), (dx, dy) = pred.center, det.center
+        size = max(pred.width, pred.height, det.width, det.height, 4.0)
+        ratio = max(det.width, 1.0) / max(pred.width, 1.0)
+        dist = math.hypot(px - dx, py - dy)
+        if dist < 1.5 * size and 0.5 < ratio < 2.0:
+            return 0.05 * (1.0 - dist / (1.5 * size)) + 1e-3
+        return 0.0
+
+    def _associate(self, tracks: list[Track], dets: list[Detection]) -> tuple[list[tuple[Track, Detection]], list[Track], list[Detection]]:
+        pairs = sorted(
+            ((self._score(t, d), ti, di) for ti, t in enumerate(tracks) for di, d in enumerate(dets)),
+            key=lambda p: p[0],
+            reverse=True,
+        )
+        used_t, used_d, matched = set(), set(), []
+        for score, ti, di in pairs:
+            if score <= 0.0:
+                break
+            if ti in used_t or di in used_d:
+                continue
+            used_t.add(ti)
+            used_d.add(di)
+            matched.append((tracks[ti], dets[di]))
+        rest_t = [t for i, t in enumerate(tracks) if i not in used_t]
+        rest_d = [d for i, d in enumerate(dets) if i not in used_d]
+        return matched, rest_t, rest_d
+
+    def update(self, detections: list[Detection], frame_index: int) -> TrackUpdate:
+        high = [d for d in detections if d.confidence >= self.high_conf]
+        low = [d for d in detections if d.confidence < self.high_conf]
+        matched, rest_tracks, new_dets = self._associate(self.tracks, high)
+        matched_low, rest_tracks, _ = self._associate(rest_tracks, low)
+        confirmed = []
+        for track, det in matched + matched_low:
+            track.add(det, frame_index)
+            if not track.confirmed and track.hits >= self.min_hits:
+                track.confirmed = True
+                confirmed.append(track)
+        ended = []
+        for track in rest_tracks:
+            track.misses += 1
+            if track.misses > self.max_age:
+                ended.append(track)
+        for det in new_dets:
+            track = Track(id=next(self._ids), box=det, last_frame=frame_index, class_votes={det.class_name: det.confidence})
+            if self.min_hits <= 1:
+                track.confirmed = True
+                confirmed.append(track)
+            self.tracks.append(track)
+            matched.append((track, det))
+        if ended:
+            gone = set(map(id, ended))
+            self.tracks = [t for t in self.tracks if id(t) not in gone]
+        return TrackUpdate(matches=matched + matched_low, confirmed=confirmed, ended=ended)
+
+    def finish(self) -> list[Track]:
+        """End every track (end of walk)."""
+        ended, self.tracks = self.tracks, []
+        return ended

@@ -1,0 +1,36 @@
+"""Fixtures shared by every test folder: where ../shared/data is, and small real walks made on the fly."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+os.environ.setdefault("YOLO_VERBOSE", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+sys.path.insert(0, str(REPO / "tests"))  # tests/helpers/ is importable as `helpers`
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("SOUSVEILLANCE_SHARED", REPO.parent / "shared")) / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (CI has it; a user's clone does not: the test skips)."""
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.skip("../shared/data is not present (tests that need it run in CI)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,160 @@
+"""A small, realistic walk database (a walk along Rue de la République, Marseille) and in-process API clients."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+
+from sousveillance.device.review.app import build_app
+from sousveillance.device.review.settings import ReviewSettings
+from sousveillance.device.store import Store
+
+START = (43.29650, 5.37010)  # near the Vieux-Port (inside the test privacy zone)
+END = (43.30290, 5.36680)  # towards La Joliette
+T0 = datetime(2026, 5, 9, 9, 30, tzinfo=timezone.utc)
+# (type, mount, direction, fraction along the walk, offset east m, offset north m)
+CAMERAS = [
+    ("dome", "wall", None, 0.30, 9.0, 2.0),
+    ("fixed", "pole", 120.0, 0.50, -8.0, 1.0),
+    ("ptz", "pole", None, 0.70, 10.0, -3.0),
+    ("fixed", "wall", 300.0, 0.85, -7.0, 0.0),
+    ("fixed", "wall", 300.0, 0.852, -6.0, 2.0),  # a duplicate of the previous one (two tracks, one camera)
+]
+
+
+def _crop(kind: str, seed: int) -> np.ndarray:
+    """A plausible camera crop: wall texture and a dome/box/PTZ drawn on it."""
+    rng = np.random.default_rng(seed)
+    img = np.full((160, 200, 3), (150, 160, 170), np.uint8)
+    img = cv2.add(img, rng.integers(0, 25, img.shape, dtype=np.uint8))
+    if kind == "dome":
+        cv2.ellipse(img, (100, 60), (45, 40), 0, 0, 180, (235, 235, 235), -1)
+        cv2.circle(img, (100, 80), 12, (20, 20, 20), -1)
+    elif kind == "fixed":
+        cv2.rectangle(img, (50, 60), (150, 95), (230, 230, 225), -1)
+        cv2.rectangle(img, (140, 65), (165, 90), (30, 30, 30), -1)
+        cv2.line(img, (90, 95), (90, 140), (90, 90, 90), 6)
+    else:
+        cv2.circle(img, (100, 85), 40, (225, 225, 225), -1)
+        cv2.circle(img, (100, 95), 15, (15, 15, 25), -1)
+        cv2.rectangle(img, (92, 20), (108, 48), (120, 120, 120), -1)
+    return img
+
+
+def _offset(lat: float, lon: float, east_m: float, north_m: float) -> tuple[float, float]:
+    return lat + north_m / 111_320, lon + east_m / (111_320 * math.cos(math.radians(lat)))
+
+
+@dataclass
+class WalkDB:
+    path: Path
+    walk_id: int
+    camera_ids: list[int] = field(default_factory=list)
+    fixes: list[tuple[float, float]] = field(default_factory=list)
+
+    def store(self) -> Store:
+        return Store(self.path)
+
+
+def build_walk_db(path: Path, n_fixes: int = 120) -> WalkDB:
+    store = Store(path)
+    walk_id = store.start_walk(source="test.mp4", device_id="pi-test", model="sv-yolo", model_version="0.1")
+    fixes = []
+    with store.batch() as db:
+        for i in range(n_fixes):
+            f = i / (n_fixes - 1)
+            lat = START[0] + (END[0] - START[0]) * f
+            lon = START[1] + (END[1] - START[1]) * f + 0.00003 * math.sin(i / 7)
+            fixes.append((lat, lon))
+            db["fixes"].insert({"walk_id": walk_id, "t": float(i * 6), "utc": (T0 + timedelta(seconds=i * 6)).isoformat(),
+                                "latitude": lat, "longitude": lon, "course": 340.0, "speed": 1.3, "eph": 4.0, "mode": 3})
+    result = WalkDB(path, walk_id, fixes=fixes)
+    for n, (kind, mount, direction, frac, east, north) in enumerate(CAMERAS):
+        k = int(frac * (n_fixes - 1))
+        lat, lon = _offset(*fixes[k], east, north)
+        utc = (T0 + timedelta(seconds=k * 6)).isoformat()
+        best = store.save_crop(walk_id, f"cam{n}-best", _crop(kind, n))
+        with store.batch() as db:
+            cams = db["cameras"]
+            cams.insert({
+                "uuid": str(uuid.uuid4()), "walk_id": walk_id, "track_id": n + 1, "camera_type": kind, "mount": mount,
+                "direction": direction, "latitude": lat, "longitude": lon, "uncertainty_m": 6.0 + n,
+                "position_method": "triangulation", "has_position": 1, "confidence": 0.6 + n * 0.05,
+                "sightings_count": 3, "first_seen": utc, "last_seen": utc, "best_crop": best,
+                "review_state": "pending", "updated_at": utc,
+            })
+            cam_id = int(cams.last_pk)
+        for s in range(3):
+            rel = best if s == 0 else store.save_crop(walk_id, f"cam{n}-s{s}", _crop(kind, 100 * n + s))
+            with store.batch() as db:
+                db["sightings"].insert({
+                    "walk_id": walk_id, "track_id": n + 1, "camera_id": cam_id, "frame_index": k * 10 + s,
+                    "t": k * 6.0 + s * 0.3, "utc": utc, "class_name": kind, "confidence": 0.5 + s * 0.1,
+                    "x1": 10, "y1": 10, "x2": 60, "y2": 50, "frame_width": 1280, "frame_height": 720,
+                    "latitude": fixes[k][0], "longitude": fixes[k][1], "heading": 340.0, "eph": 4.0,
+                    "bearing": 70.0, "crop": rel,
+                })
+        result.camera_ids.append(cam_id)
+    store.end_walk(walk_id, frames=n_fixes * 10)
+    store.close()
+    return result
+
+
+@pytest.fixture
+def walk_db(tmp_path: Path) -> WalkDB:
+    return build_walk_db(tmp_path / "walk" / "walks.db")
+
+
+class Client:
+    """A synchronous face over httpx.AsyncClient + ASGITransport (in-process), keeping cookies between calls."""
+
+    def __init__(self, app, base_url: str = "http://127.0.0.1"):
+        self.app, self.base_url, self.cookies = app, base_url, httpx.Cookies()
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url=self.base_url, cookies=self.cookies) as client:
+                response = await client.request(method, url, **kwargs)
+                self.cookies.update(client.cookies)
+                return response
+
+        return asyncio.run(go())
+
+    def get(self, url: str, **kw) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
+    def csrf(self) -> str:
+        """Open the walks page like a browser and read the page's CSRF token."""
+        import json
+        import re
+
+        html = self.get("/").text
+        config = re.search(r'<script id="config" type="application/json">(.*?)</script>', html, re.S)
+        return json.loads(config.group(1))["csrf"]
+
+
+@pytest.fixture
+def make_client(walk_db: WalkDB):
+    def make(base_url: str = "http://127.0.0.1", **settings) -> Client:
+        app = build_app(walk_db.path, ReviewSettings(**settings))
+        return Client(app, base_url)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client) -> Client:
+    return make_client()
