@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "0")
     os.environ.setdefault("YOLO_VERBOSE", "False")
+    # FFmpeg's own decoder chatter would bury our one-line errors about a corrupt video.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     try:
         cli.main(args=argv, prog_name="sousveillance", standalone_mode=True)
     except SystemExit as exc:
