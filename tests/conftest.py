@@ -30,6 +30,22 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture
+def daemons():
+    """Start real daemons with ``daemons([...args])``; all are killed (with their children) after the test."""
+    from helpers.daemons import Daemon
+
+    started: list[Daemon] = []
+
+    def start(args: list[str]) -> Daemon:
+        started.append(Daemon(args))
+        return started[-1]
+
+    yield start
+    for daemon in started:
+        daemon.kill()
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -120,7 +120,7 @@ class GpsdSource:
         self._satellites: int | None = None
         self._last_fix_at: float | None = None
         self._last_utc: datetime | None = None
-        self.reconnects = 0
+        self.reconnects = 0  # connections lost after they were made (gpsd restarted, socket went stale)
 
     # -- the GpsSource seam ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -191,45 +191,51 @@ class GpsdSource:
                 break
             if answered:
                 backoff = 0.25
-            log.info("gpsd %s:%s: reconnecting in %.2f s", self.host, self.port, backoff)
-            self.reconnects += 1
+            (log.info if answered else log.debug)("gpsd %s:%s: reconnecting in %.2f s", self.host, self.port, backoff)
             self._stop.wait(backoff)
             backoff = min(backoff * 2.0, self.max_backoff_s)
 
     def _session(self) -> bool:
         """One connection, until it fails, goes stale or close() is called; True when gpsd answered."""
-        answered = False
         with socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s) as sock:
             self._sock = sock
-            if self._stop.is_set():
-                return False
-            sock.settimeout(_TICK_S)
-            sock.sendall(WATCH)
-            buf = b""
-            last_rx = self._clock()
-            probed_at: float | None = None
-            while not self._stop.is_set():
-                try:
-                    data = sock.recv(65536)
-                except TimeoutError:
-                    now = self._clock()
-                    if probed_at is not None and now - probed_at > self.stale_after_s:
-                        log.warning("gpsd %s:%s stopped answering; reconnecting", self.host, self.port)
-                        return answered
-                    if probed_at is None and now - last_rx > self.stale_after_s:
-                        sock.sendall(PROBE)
-                        probed_at = now
-                    continue
-                if not data:
-                    log.warning("gpsd %s:%s closed the connection", self.host, self.port)
+            try:
+                return self._read(sock)
+            finally:
+                if not self._stop.is_set():
+                    self.reconnects += 1
+
+    def _read(self, sock: socket.socket) -> bool:
+        answered = False
+        if self._stop.is_set():
+            return answered
+        sock.settimeout(_TICK_S)
+        sock.sendall(WATCH)
+        buf = b""
+        last_rx = self._clock()
+        probed_at: float | None = None
+        while not self._stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                now = self._clock()
+                if probed_at is not None and now - probed_at > self.stale_after_s:
+                    log.warning("gpsd %s:%s stopped answering; reconnecting", self.host, self.port)
                     return answered
-                last_rx, probed_at = self._clock(), None
-                buf += data
-                *lines, buf = buf.split(b"\n")
-                if len(buf) > _MAX_LINE:
-                    buf = b""
-                for line in lines:
-                    answered = self._handle_line(line) or answered
+                if probed_at is None and now - last_rx > self.stale_after_s:
+                    sock.sendall(PROBE)
+                    probed_at = now
+                continue
+            if not data:
+                log.warning("gpsd %s:%s closed the connection", self.host, self.port)
+                return answered
+            last_rx, probed_at = self._clock(), None
+            buf += data
+            *lines, buf = buf.split(b"\n")
+            if len(buf) > _MAX_LINE:
+                buf = b""
+            for line in lines:
+                answered = self._handle_line(line) or answered
         return answered
 
     def _handle_line(self, line: bytes) -> bool:

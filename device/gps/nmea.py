@@ -243,6 +243,8 @@ def nmea_sentences(fix: Fix) -> list[str]:
     lat, ns = _fmt_coord(fix.latitude, 2, "NS")
     lon, ew = _fmt_coord(fix.longitude, 3, "EW")
     valid = fix.mode >= 2
+    if not valid:  # receivers leave the position empty without a fix
+        lat = ns = lon = ew = ""
     hdop = None if fix.eph is None else fix.eph / HDOP_TO_EPH_M
     alt = fix.altitude if fix.mode >= 3 else None
     gga = f"GPGGA,{hms},{lat},{ns},{lon},{ew},{1 if valid else 0},08,{_opt(hdop, '.2f')},{_opt(alt, '.2f')},M,0.0,M,,"

@@ -6,7 +6,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sousveillance.device.gps import FileGpsSource, GpsError, open_gps_file, read_gpx, write_gpx, write_nmea
+from sousveillance.device.gps import (
+    FileGpsSource,
+    GpsdSource,
+    GpsError,
+    GpsSource,
+    open_gps_file,
+    read_gpx,
+    write_gpx,
+    write_nmea,
+)
 
 
 def test_round_trip_keeps_positions_times_and_motion(tmp_path, walk):
@@ -97,6 +106,7 @@ def test_file_source_delivers_the_log_once(tmp_path, walk):
     path = tmp_path / "walk.gpx"
     write_gpx(walk[:20], path)
     source = FileGpsSource(path)
+    assert isinstance(source, GpsSource) and isinstance(GpsdSource(), GpsSource)  # one seam for both
     source.start()
     assert len(source.fixes()) == 20
     assert len(source.poll()) == 20
