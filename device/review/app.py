@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import sqlite3
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from ..store import Store, StoreError
 from . import decisions, queries
-from .exports import export
+from .exports import export, to_osm
 from .security import Guard, GuardMiddleware
 from .settings import ReviewSettings
 from .tiles import TilesError, open_tiles
@@ -55,7 +56,7 @@ def _int(value: str | None, name: str) -> int | None:
 
 def osm_export_available() -> bool:
     try:
-        return importlib.util.find_spec("sousveillance.sync.osm") is not None
+        return importlib.util.find_spec("sousveillance.sync.osm.files") is not None
     except (ImportError, ValueError):
         return False
 
@@ -188,8 +189,11 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         except decisions.DecisionError as exc:
             status = 404 if str(exc).startswith("no camera") else 400
             return _error(str(exc), status)
-        except StoreError as exc:
+        except StoreError as exc:  # disk full
             return _error(str(exc), 503)
+        except sqlite3.OperationalError as exc:  # the survey held the database too long
+            log.warning("decision on camera %s not written: %s", camera_id, exc)
+            return _error(f"database busy, nothing was changed: try again ({exc})", 503)
         detail = queries.camera_detail(store, camera_id, settings.duplicate_radius_m)
         return JSONResponse({"decision": decision.as_dict(), "camera": detail})
 
@@ -204,6 +208,8 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             return _error(str(exc).splitlines()[0], 400)
         except (AttributeError, TypeError):
             return _error("request body must be a JSON object")
+        except sqlite3.OperationalError as exc:
+            return _error(f"database busy, nothing was changed: try again ({exc})", 503)
         return JSONResponse({"decision": decision.as_dict(),
                              "camera": queries.camera_detail(store, decision.camera_id, settings.duplicate_radius_m)})
 
@@ -254,13 +260,13 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     def _osm_export(walk_id: int | None) -> Response:
-        if not osm_export_available():
-            return _error("the OpenStreetMap export is not installed", 404)
-        from ...sync import osm  # written by the sync subsystem
-
-        body = osm.osm_file(store, walk_id) if hasattr(osm, "osm_file") else None
+        try:
+            body = to_osm(store, walk_id)
+        except Exception as exc:  # the sync subsystem's own errors: one line, page keeps working
+            log.warning("OSM export failed: %s", exc)
+            return _error(f"OSM export failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", 500)
         if body is None:
-            return _error("the OpenStreetMap export is not available in this version", 404)
+            return _error("the OpenStreetMap export is not installed", 404)
         return Response(body, media_type="application/xml",
                         headers={"Content-Disposition": 'attachment; filename="cameras.osm"'})
 

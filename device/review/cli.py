@@ -28,7 +28,7 @@ Example:
 )
 @click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1; any other address requires the PIN).")
-@click.option("--port", default=None, type=click.IntRange(0, 65535), help="TCP port (default 8080).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="TCP port (default 8080).")
 @click.option("--read-only", is_flag=True, default=None, help="Show everything, refuse every change.")
 @click.option("--tiles", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Offline basemap: a raster .mbtiles or .pmtiles file.")

@@ -2,7 +2,7 @@
 
 Every decision snapshots the editable columns of each camera it touches before and after, in one transaction, so
 undo restores exactly what the reviewer saw. Merging and splitting duplicates use the geolocation engine's
-``merge``/``unmerge`` when it provides them (they may recompute positions), else set or clear ``merged_into``.
+``unmerge`` to split what it merged itself (it re-places both rows); a reviewer's own merge sets ``merged_into``.
 """
 
 from __future__ import annotations
@@ -109,25 +109,27 @@ def _edits(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _merge(store: Store, camera_id: int, into: int) -> None:
-    try:
-        from ..geo import merge as geo_merge  # the geolocation engine's merge, when it exists
-    except ImportError:
-        geo_merge = None
-    if geo_merge is not None:
-        geo_merge(store, into, camera_id)
-    else:
-        store.db["cameras"].update(camera_id, {"merged_into": into})
+    """A reviewer's merge: the camera row hides behind ``into`` (its sightings stay its own)."""
+    store.db["cameras"].update(camera_id, {"merged_into": into, "updated_at": utcnow()})
 
 
-def _split(store: Store, member_id: int) -> None:
+def _auto_merged(store: Store, member_id: int) -> bool:
+    """True when the geolocation engine merged this row (``camera_merges``): its ``unmerge`` must split it."""
+    if not store.db["camera_merges"].exists():
+        return False
+    return bool(store.db.execute(
+        "SELECT count(*) FROM camera_merges WHERE merged_camera_id = ? AND undone_at IS NULL", [member_id]
+    ).fetchone()[0])
+
+
+def _geo_unmerge(store: Store, member_id: int) -> None:
+    """The geolocation engine's unmerge: both rows get their own positions back, never merged again."""
+    from ..geo import unmerge
+
     try:
-        from ..geo import unmerge as geo_unmerge
-    except ImportError:
-        geo_unmerge = None
-    if geo_unmerge is not None:
-        geo_unmerge(store, member_id)
-    else:
-        store.db["cameras"].update(member_id, {"merged_into": None})
+        unmerge(store, member_id)
+    except ValueError as exc:
+        raise DecisionError(str(exc)) from None
 
 
 def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any], reviewer: str) -> Decision:
@@ -166,21 +168,31 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
         if action == "split" and target["merged_into"] != camera_id:
             raise DecisionError(f"camera {other} is not merged into camera {camera_id}")
         touched.append(other)
-    with store.batch(), store.db.atomic() as db:
-        before = _snapshot(store, touched)
-        if action == "merge":
-            _merge(store, camera_id, other)  # type: ignore[arg-type]
-        elif action == "split":
-            _split(store, other)  # type: ignore[arg-type]
-        else:
-            db["cameras"].update(camera_id, {**changes, "updated_at": now})
-        after = _snapshot(store, touched)
+    def record(db, before: dict, after: dict) -> int:
         table = db["decisions"]
         table.insert({
             "walk_id": camera["walk_id"], "camera_id": camera_id, "action": action,
             "before": json.dumps(before), "after": json.dumps(after), "reviewer": reviewer, "at": now, "undone": 0,
         })
-        decision_id = int(table.last_pk)
+        return int(table.last_pk)
+
+    if action == "split" and _auto_merged(store, other):  # type: ignore[arg-type]
+        before = _snapshot(store, touched)
+        _geo_unmerge(store, other)  # type: ignore[arg-type]  # runs its own transaction
+        after = _snapshot(store, touched)
+        with store.batch() as db:
+            decision_id = record(db, before, after)
+    else:
+        with store.batch(), store.db.atomic() as db:
+            before = _snapshot(store, touched)
+            if action == "merge":
+                _merge(store, camera_id, other)  # type: ignore[arg-type]
+            elif action == "split":
+                db["cameras"].update(other, {"merged_into": None, "updated_at": now})
+            else:
+                db["cameras"].update(camera_id, {**changes, "updated_at": now})
+            after = _snapshot(store, touched)
+            decision_id = record(db, before, after)
     log.info("decision %d: %s camera %d", decision_id, action, camera_id)
     return Decision(decision_id, camera["walk_id"], camera_id, action, reviewer, now, before, after)
 

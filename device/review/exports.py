@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -18,6 +19,7 @@ from ..store import Store
 from .queries import track_segments
 from .settings import PrivacyZone
 
+log = logging.getLogger(__name__)
 CSV_COLUMNS = (
     "uuid", "latitude", "longitude", "uncertainty_m", "camera_type", "mount", "direction", "surveillance",
     "sightings_count", "first_seen", "reviewer", "reviewed_at", "walk_uuid", "osm_tags",
@@ -67,8 +69,38 @@ def feature(camera: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def to_geojson(cameras: Sequence[dict[str, Any]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [feature(c) for c in cameras]}, indent=1)
+def features(store: Store, cameras: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wire-format features (``sync.wire``, what the campaign server takes) when installed, else ``feature``."""
+    try:
+        from ...sync.wire import FeatureError, camera_feature, crop_ref
+    except ImportError:
+        return [feature(c) for c in cameras]
+    walks = {w["id"]: w for w in store.db.query("SELECT * FROM walks")}
+    out = []
+    for cam in cameras:
+        try:
+            out.append(camera_feature(cam, walks[cam["walk_id"]], crop_ref(store.root, cam.get("best_crop"))))
+        except FeatureError as exc:
+            log.warning("camera %s left out of the export: %s", cam["uuid"], exc)
+    return out
+
+
+def to_geojson(features: Sequence[dict[str, Any]]) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}, indent=1)
+
+
+def to_osm(store: Store, walk_id: int | None = None) -> str | None:
+    """A JOSM file of new nodes for the confirmed cameras (``sync.osm``), or None when that is not installed."""
+    try:
+        from ...sync.osm.drafts import confirmed_cameras, drafts_from
+        from ...sync.osm.files import changeset_tags, josm_xml
+    except ImportError:
+        return None
+    cams = confirmed_cameras(store)
+    if walk_id is not None:
+        walk = store.db["walks"].get(walk_id)
+        cams = [c for c in cams if c.extra.get("walk") == walk["uuid"]]
+    return josm_xml(drafts_from(cams), changeset_tags())
 
 
 def to_csv(cameras: Sequence[dict[str, Any]]) -> str:
@@ -112,7 +144,7 @@ def export(store: Store, fmt: str, walk_id: int | None = None, *, zones: Sequenc
     """``(body, media type)`` of an export in ``geojson``, ``csv`` or ``gpx``."""
     cameras = confirmed(store, walk_id)
     if fmt == "geojson":
-        return to_geojson(cameras), "application/geo+json"
+        return to_geojson(features(store, cameras)), "application/geo+json"
     if fmt == "csv":
         return to_csv(cameras), "text/csv; charset=utf-8"
     if fmt == "gpx":
@@ -121,4 +153,4 @@ def export(store: Store, fmt: str, walk_id: int | None = None, *, zones: Sequenc
     raise ValueError(f"unknown export format {fmt!r}; one of geojson, csv, gpx")
 
 
-__all__ = ["export", "confirmed", "feature", "to_csv", "to_geojson", "to_gpx"]
+__all__ = ["export", "confirmed", "feature", "features", "to_csv", "to_geojson", "to_gpx", "to_osm"]

@@ -44,7 +44,7 @@ class ReviewSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = Field("127.0.0.1", description="Address to bind; 0.0.0.0 (hotspot) requires the PIN.")
-    port: int = Field(8080, ge=0, le=65535, description="TCP port of the review web view (0: any free port).")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port of the review web view.")
     read_only: bool = Field(False, description="Show everything, refuse every change.")
     reviewer: str = Field(default_factory=_default_reviewer, description="Name recorded with each decision.")
     tiles: Path | None = Field(None, description="Offline basemap: a raster .mbtiles or .pmtiles file.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -105,6 +106,9 @@ def build_walk_db(path: Path, n_fixes: int = 120) -> WalkDB:
                 })
         result.camera_ids.append(cam_id)
     store.end_walk(walk_id, frames=n_fixes * 10)
+    with store.batch() as db:  # a realistic morning walk, not the test's run time
+        db["walks"].update(walk_id, {"started_at": T0.isoformat(),
+                                     "ended_at": (T0 + timedelta(seconds=(n_fixes - 1) * 6)).isoformat()})
     store.close()
     return result
 
@@ -158,3 +162,41 @@ def make_client(walk_db: WalkDB):
 @pytest.fixture
 def client(make_client) -> Client:
     return make_client()
+
+
+def tile_xy(lat: float, lon: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _make_mbtiles(path: Path, lat: float, lon: float, zooms=(15, 16), fmt: str = "png") -> dict[tuple[int, int, int], bytes]:
+    """A raster MBTiles of a few tiles around a point; each tile image is distinct. Returns {(z, x, y): bytes}."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    conn.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+    conn.executemany("INSERT INTO metadata VALUES (?, ?)", [
+        ("name", "Marseille test"), ("format", fmt), ("minzoom", str(min(zooms))), ("maxzoom", str(max(zooms))),
+        ("bounds", "5.36,43.29,5.38,43.31"), ("attribution", "test tiles"),
+    ])
+    made = {}
+    for z in zooms:
+        cx, cy = tile_xy(lat, lon, z)
+        for x in range(cx - 2, cx + 3):
+            for y in range(cy - 2, cy + 3):
+                img = np.full((256, 256, 3), (235, 240, 230), np.uint8)
+                cv2.line(img, (0, 128), (255, 140), (200, 200, 255), 14)  # a street
+                cv2.putText(img, f"{z}/{x}/{y}", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (120, 120, 120), 1)
+                data = cv2.imencode(".png", img)[1].tobytes()
+                conn.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, x, (1 << z) - 1 - y, data))
+                made[(z, x, y)] = data
+    conn.commit()
+    conn.close()
+    return made
+
+
+@pytest.fixture
+def make_mbtiles():
+    """``make_mbtiles(path, lat, lon, zooms=(15, 16), fmt="png")``: a raster MBTiles file, returns its tiles."""
+    return _make_mbtiles

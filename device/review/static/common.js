@@ -75,8 +75,9 @@ window.SV = window.SV || {};
     const layers = {};
     if (SV.config.tiles) {
       const t = SV.config.tiles;
-      layers["Offline map"] = L.tileLayer(t.url, { minZoom: 0, maxZoom: 22, minNativeZoom: t.minzoom,
-        maxNativeZoom: t.maxzoom, attribution: t.attribution || "" }).addTo(map);
+      /* no minNativeZoom: scaling high-zoom tiles down to a world view would ask for millions of tiles */
+      layers["Offline map"] = L.tileLayer(t.url, { minZoom: 0, maxZoom: 22, maxNativeZoom: t.maxzoom,
+        attribution: t.attribution || "" }).addTo(map);
     }
     if (SV.config.osm) {
       layers["OpenStreetMap (online)"] = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -7,7 +7,48 @@
     map.setView([0, 0], 2);
     const trackLayer = L.layerGroup().addTo(map);
     const groups = {};
-    let fitted = false;
+    let fitted = false, filter = "all", latest = [], walkRunning = false;
+
+    function openPopup(cam) {
+      L.popup().setLatLng([cam.latitude, cam.longitude]).setContent(popup(cam)).openOn(map);
+    }
+
+    function renderList() {
+      const list = document.getElementById("cam-list");
+      list.innerHTML = "";
+      latest.filter(function (c) { return filter === "all" || c.review_state === filter; }).forEach(function (cam) {
+        const li = document.createElement("li");
+        const a = document.createElement("a");
+        a.href = "/walks/" + walkId + "/review?camera=" + cam.id;
+        if (cam.crop_url) { const img = document.createElement("img"); img.src = cam.crop_url; img.alt = ""; a.appendChild(img); }
+        const dot = document.createElement("i"); dot.className = "dot " + cam.review_state; a.appendChild(dot);
+        a.appendChild(document.createTextNode(cam.camera_type + " · " + cam.mount +
+          (cam.latitude === null ? " · no position" : "")));
+        if (cam.latitude !== null) {
+          a.addEventListener("click", function (e) {
+            e.preventDefault();
+            map.setView([cam.latitude, cam.longitude], Math.max(map.getZoom(), 18));
+            openPopup(cam);
+          });
+        }
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+    }
+
+    document.querySelectorAll("[data-filter]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        filter = b.dataset.filter;
+        document.querySelectorAll("[data-filter]").forEach(function (o) { o.classList.toggle("on", o === b); });
+        Object.keys(groups).forEach(function (id) {
+          const cam = latest.find(function (c) { return String(c.id) === id; });
+          const show = filter === "all" || (cam && cam.review_state === filter);
+          if (show && !map.hasLayer(groups[id])) groups[id].addTo(map);
+          if (!show && map.hasLayer(groups[id])) map.removeLayer(groups[id]);
+        });
+        renderList();
+      });
+    });
 
     function popup(cam) {
       const div = document.createElement("div");
@@ -46,13 +87,17 @@
       data.cameras.forEach(function (cam) {
         seen[cam.id] = true;
         if (!groups[cam.id]) groups[cam.id] = L.layerGroup().addTo(map);
-        SV.drawCamera(cam, groups[cam.id], function () {
-          L.popup().setLatLng([cam.latitude, cam.longitude]).setContent(popup(cam)).openOn(map);
-        });
+        SV.drawCamera(cam, groups[cam.id], openPopup);
+        const show = filter === "all" || cam.review_state === filter;
+        if (show && !map.hasLayer(groups[cam.id])) groups[cam.id].addTo(map);
+        if (!show && map.hasLayer(groups[cam.id])) map.removeLayer(groups[cam.id]);
         if (cam.latitude !== null) bounds.extend([cam.latitude, cam.longitude]);
       });
       Object.keys(groups).forEach(function (id) { if (!seen[id]) { map.removeLayer(groups[id]); delete groups[id]; } });
       document.getElementById("map").dataset.cameras = data.cameras.length;
+      latest = data.cameras;
+      walkRunning = data.walk.status === "running";
+      renderList();
       return bounds;
     }
 
@@ -66,7 +111,7 @@
       try {
         const b = await loadCameras();
         if (!fitted && b.isValid()) { map.fitBounds(b, { padding: [30, 30], maxZoom: 19 }); fitted = true; }
-        loadTrack();
+        if (walkRunning) await loadTrack();  /* the track only grows while the walk is recorded */
       } catch (e) { /* try again */ }
     }, SV.config.poll_ms || 3000);
   };

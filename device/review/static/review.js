@@ -5,11 +5,30 @@
 
   SV.reviewPage = async function () {
     const walkId = SV.config.walk_id, ro = SV.config.read_only;
-    let cameras = [], index = -1, current = null, busy = false;
+    let cameras = [], index = -1, current = null, busy = 0, chain = Promise.resolve();
     const map = SV.makeMap("mini-map", { zoomControl: true });
     map.setView([0, 0], 2);
     const track = L.layerGroup().addTo(map), camLayer = L.layerGroup().addTo(map);
     const marker = L.marker([0, 0], { draggable: !ro, keyboard: false, title: "Drag to correct the position" });
+
+    /* Keys typed ahead are applied in order, one request at a time, never dropped. */
+    function enqueue(fn) {
+      busy++;
+      chain = chain.then(fn).catch(function (e) { SV.toast(e.message, true); }).finally(function () { busy--; });
+      return chain;
+    }
+
+    const reviewerInput = $("reviewer");
+    let trackBounds = null;
+    reviewerInput.value = localStorage.getItem("sv-reviewer") || SV.config.reviewer || "";
+    reviewerInput.addEventListener("change", function () {
+      localStorage.setItem("sv-reviewer", reviewerInput.value.trim());
+      reviewerInput.blur();
+    });
+
+    map.on("click", function (e) {  /* a camera without a GPS position: tap where it is */
+      if (current && current.latitude === null) decide("move", { latitude: e.latlng.lat, longitude: e.latlng.lng });
+    });
 
     marker.on("dragend", function () {
       const p = marker.getLatLng();
@@ -51,10 +70,16 @@
       state.textContent = cam.review_state + (cam.reviewer && cam.review_state !== "pending" ? " by " + cam.reviewer : "");
       state.className = "state " + cam.review_state;
       document.querySelectorAll("[data-type]").forEach(function (b) {
-        b.classList.toggle("on", b.dataset.type === cam.camera_type); b.setAttribute("aria-pressed", b.dataset.type === cam.camera_type);
+        b.classList.toggle("on", b.dataset.type === cam.camera_type);
+        b.setAttribute("aria-pressed", b.dataset.type === cam.camera_type);
       });
       document.querySelectorAll("[data-mount]").forEach(function (b) {
-        b.classList.toggle("on", b.dataset.mount === cam.mount); b.setAttribute("aria-pressed", b.dataset.mount === cam.mount);
+        b.classList.toggle("on", b.dataset.mount === cam.mount);
+        b.setAttribute("aria-pressed", b.dataset.mount === cam.mount);
+      });
+      document.querySelectorAll("[data-surveillance]").forEach(function (b) {
+        b.classList.toggle("on", b.dataset.surveillance === cam.surveillance);
+        b.setAttribute("aria-pressed", b.dataset.surveillance === cam.surveillance);
       });
       $("facing-value").textContent = cam.direction === null ? "unknown" : Math.round(cam.direction) + "°";
       $("facing-select").value = "";
@@ -68,8 +93,11 @@
       if (cam.latitude !== null) {
         marker.setLatLng([cam.latitude, cam.longitude]).addTo(map);
         map.setView([cam.latitude, cam.longitude], Math.max(map.getZoom(), 18), { animate: false });
+        $("map-hint").textContent = ro ? "" : "Drag the marker to correct the position.";
       } else {
         map.removeLayer(marker);
+        if (trackBounds && trackBounds.isValid()) map.fitBounds(trackBounds, { padding: [10, 10] });
+        $("map-hint").textContent = ro ? "No GPS position." : "No GPS position: tap the map where the camera is.";
       }
     }
 
@@ -79,7 +107,9 @@
       function row(label, other, action, text) {
         const div = document.createElement("div");
         div.className = "dupe";
-        if (other.crop_url) { const i = document.createElement("img"); i.src = other.crop_url; i.alt = "camera " + other.id; div.appendChild(i); }
+        if (other.crop_url) {
+          const i = document.createElement("img"); i.src = other.crop_url; i.alt = "camera " + other.id; div.appendChild(i);
+        }
         const span = document.createElement("span");
         span.textContent = label;
         div.appendChild(span);
@@ -106,7 +136,7 @@
     async function show(i) {
       if (!cameras.length) { showDone(); return; }
       index = (i + cameras.length) % cameras.length;
-      try { render(await SV.api("GET", "/api/cameras/" + cameras[index].id)); } catch (e) { SV.toast(e.message, true); }
+      render(await SV.api("GET", "/api/cameras/" + cameras[index].id));
     }
 
     function showDone() {
@@ -136,12 +166,17 @@
       return data;
     }
 
-    async function decide(action, payload) {
-      if (!current || busy) return;
+    function decide(action, payload) {
       if (ro) { SV.toast("read-only mode: changes are refused", true); return; }
-      busy = true;
+      enqueue(function () { return doDecide(action, payload); });
+    }
+
+    async function doDecide(action, payload) {
+      if (!current) return;
       try {
-        const res = await SV.api("POST", "/api/cameras/" + current.id + "/" + action, payload);
+        const body = Object.assign({}, payload || {});
+        if (reviewerInput.value.trim()) body.reviewer = reviewerInput.value.trim();
+        const res = await SV.api("POST", "/api/cameras/" + current.id + "/" + action, body);
         await refreshList();
         SV.toast(action === "confirm" ? "Confirmed" : action === "reject" ? "Rejected" : "Saved");
         if (action === "confirm" || action === "reject" || action === "merge") {
@@ -153,34 +188,49 @@
       } catch (e) {
         SV.toast(e.message, true);
         if (current) render(current);  // e.g. put a dragged marker back
-      } finally { busy = false; }
+      }
     }
 
-    async function undo() {
-      if (busy || ro) return;
-      busy = true;
-      try {
+    function undo() {
+      if (ro) { SV.toast("read-only mode: changes are refused", true); return; }
+      enqueue(async function () {
         const res = await SV.api("POST", "/api/walks/" + walkId + "/undo", {});
         await refreshList();
         const j = cameras.findIndex(function (c) { return c.id === res.camera.id; });
         if (j >= 0) index = j;
         render(res.camera);
         SV.toast("Undone: " + res.decision.action);
-      } catch (e) { SV.toast(e.message, true); } finally { busy = false; }
+      });
     }
 
-    function turn(delta) {
-      if (!current) return;
-      if (delta === "clear") { decide("set", { direction: null }); return; }
-      const base = current.direction === null ? 0 : current.direction;
-      decide("set", { direction: ((base + Number(delta)) % 360 + 360) % 360 });
+    function turn(delta) {  /* computed when its turn comes, so typed-ahead turns add up */
+      if (ro) { SV.toast("read-only mode: changes are refused", true); return; }
+      enqueue(function () {
+        if (!current) return;
+        if (delta === "clear") return doDecide("set", { direction: null });
+        const base = current.direction === null ? 0 : current.direction;
+        return doDecide("set", { direction: ((base + Number(delta)) % 360 + 360) % 360 });
+      });
     }
+
+    function mergeNearest() {
+      if (ro) return;
+      enqueue(function () {
+        if (current && current.duplicates.length) return doDecide("merge", { into: current.duplicates[0].id });
+        SV.toast("no nearby camera to merge with", true);
+      });
+    }
+
+    function go(step) { enqueue(function () { return show(index + step); }); }
 
     document.querySelectorAll("[data-type]").forEach(function (b) {
       b.addEventListener("click", function () { decide("set", { camera_type: b.dataset.type }); });
     });
     document.querySelectorAll("[data-mount]").forEach(function (b) {
       b.addEventListener("click", function () { decide("set", { mount: b.dataset.mount }); });
+    });
+    document.querySelectorAll("[data-surveillance]").forEach(function (b) {
+      b.addEventListener("click", function () { decide("set", { surveillance: b.dataset.surveillance }); });
     });
     document.querySelectorAll("[data-turn]").forEach(function (b) {
       b.addEventListener("click", function () { turn(b.dataset.turn); });
@@ -191,8 +241,8 @@
     $("confirm").addEventListener("click", function () { decide("confirm"); });
     $("reject").addEventListener("click", function () { decide("reject"); });
     $("undo").addEventListener("click", undo);
-    $("next").addEventListener("click", function () { show(index + 1); });
-    $("prev").addEventListener("click", function () { show(index - 1); });
+    $("next").addEventListener("click", function () { go(1); });
+    $("prev").addEventListener("click", function () { go(-1); });
 
     const TYPES = { "1": "dome", "2": "fixed", "3": "ptz" }, MOUNTS = { p: "pole", w: "wall", g: "ceiling" };
     document.addEventListener("keydown", function (e) {
@@ -208,34 +258,41 @@
       else if (k === "ArrowLeft") turn(e.shiftKey ? -5 : -15);
       else if (k === "ArrowRight") turn(e.shiftKey ? 5 : 15);
       else if (k === "d") turn("clear");
-      else if (k === "m" && current && current.duplicates.length) decide("merge", { into: current.duplicates[0].id });
-      else if (k === "j" || k === "n" || k === "ArrowDown") show(index + 1);
-      else if (k === "k" || k === "b" || k === "ArrowUp") show(index - 1);
+      else if (k === "m") mergeNearest();
+      else if (k === "?") $("keys").open = !$("keys").open;
+      else if (k === "j" || k === "n" || k === "ArrowDown") go(1);
+      else if (k === "k" || k === "b" || k === "ArrowUp") go(-1);
       else return;
       e.preventDefault();
     });
 
     try {
       const walk = await SV.api("GET", "/api/walks/" + walkId);
-      walk.track.forEach(function (seg) { L.polyline(seg, { color: "#2b6cb0", weight: 3, opacity: 0.7, interactive: false }).addTo(track); });
+      trackBounds = L.latLngBounds([]);
+      walk.track.forEach(function (seg) {
+        L.polyline(seg, { color: "#2b6cb0", weight: 3, opacity: 0.7, interactive: false }).addTo(track);
+        seg.forEach(function (p) { trackBounds.extend(p); });
+      });
       await refreshList();
       let start = cameras.findIndex(function (c) { return c.id === SV.config.start_camera; });
       if (start < 0) start = cameras.findIndex(function (c) { return c.review_state === "pending"; });
-      if (start < 0 && cameras.length) { index = 0; await show(0); showDone(); }
+      if (start < 0 && cameras.length) { await show(0); showDone(); }
       else if (start < 0) showDone();
       else await show(start);
     } catch (e) { SV.toast(e.message, true); }
     $("review").dataset.ready = "1";
 
-    setInterval(async function () {
+    setInterval(function () {
       if (busy) return;
-      try {
-        await refreshList();
-        if (!$("done").hidden) {
-          const j = nextPending(index < 0 ? -1 : index);
-          if (j >= 0) await show(j);
-        }
-      } catch (e) { /* offline for a moment */ }
+      enqueue(async function () {
+        try {
+          await refreshList();
+          if (!$("done").hidden) {
+            const j = nextPending(index < 0 ? -1 : index);
+            if (j >= 0) await show(j);
+          }
+        } catch (e) { /* offline for a moment: the next poll tries again */ }
+      });
     }, SV.config.poll_ms || 3000);
   };
 })(window.SV);
