@@ -1,7 +1,8 @@
 """``sousveillance survey``, ``replay`` and ``demo``: one walk each, through the same loop.
 
 Exit status: 0 walk recorded; 1 error (one line on stderr, nothing already recorded is lost); 3 the walk was
-recorded but had no GPS fix at all (its cameras are stored without a position and flagged for review).
+recorded but had no GPS fix at all (its cameras are stored without a position and flagged for review); 4 the live
+survey refused to start because the disk is below ``service.min_free_mb``.
 """
 
 from __future__ import annotations
@@ -187,7 +188,12 @@ def survey(source, service, config_path, **kw):
     config = _config(config_path, **kw)
     if source:
         config.capture.source = source
+    from .service.storage import EXIT_LOW_DISK, LowDiskSpaceError  # noqa: PLC0415
     from .survey.live import run_live  # noqa: PLC0415
 
-    store, result = _guard(run_live, config, service=service)
+    try:
+        store, result = _guard(run_live, config, service=service)
+    except LowDiskSpaceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOW_DISK)  # the unit's RestartPreventExitStatus: no restart loop on a full card
     _finish(store, result)

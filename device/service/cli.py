@@ -20,8 +20,15 @@ Examples:
   sousveillance status --db /var/lib/sousveillance/walks.db""",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the full status as JSON.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Walk database (default: from the config).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: /etc/sousveillance/config.toml).")
+@click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Walk database (default: from the config)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: /etc/sousveillance/config.toml).",
+)
 def status(as_json: bool, db_path: Path | None, config_path: Path | None) -> None:
     """Print the field status line: recording or not, GPS fix, frames per second, cameras found, free disk,
     temperature and throttling (on a Raspberry Pi).
@@ -51,15 +58,27 @@ Examples:
   sudo sousveillance install-service --uninstall --purge  # deletes them too""",
 )
 @click.option("--user", default="sousveillance", show_default=True, help="System user the services run as.")
-@click.option("--prefix", type=click.Path(path_type=Path), default=Path("/"), show_default=True,
-              help="Units go to /etc/systemd/system for '/', else PREFIX/lib/systemd/system.")
+@click.option(
+    "--prefix",
+    type=click.Path(path_type=Path),
+    default=Path("/"),
+    show_default=True,
+    help="Units go to /etc/systemd/system for '/', else PREFIX/lib/systemd/system.",
+)
 @click.option("--uninstall", is_flag=True, help="Disable and remove the units, config and user.")
 @click.option("--purge", is_flag=True, help="With --uninstall: also delete recorded walks and the sync token.")
 @click.option("--dry-run", is_flag=True, help="Print the steps without changing anything.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"), show_default=True,
-              help="Install into this folder as if it were / (packaging, tests).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/"),
+    show_default=True,
+    help="Install into this folder as if it were / (packaging, tests).",
+)
 @click.option("--exec-path", default="", help="The sousveillance command the units run (default: this one).")
-def install_service(user: str, prefix: Path, uninstall: bool, purge: bool, dry_run: bool, root: Path, exec_path: str) -> None:
+def install_service(
+    user: str, prefix: Path, uninstall: bool, purge: bool, dry_run: bool, root: Path, exec_path: str
+) -> None:
     """Install the survey, review and sync units on a Raspberry Pi: writes /etc/sousveillance/config.toml, creates
     the system user (groups video, dialout) and /var/lib/sousveillance, installs and enables the units.
     --uninstall undoes it all, keeping recorded walks unless --purge.

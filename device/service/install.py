@@ -8,6 +8,7 @@ Uninstalling keeps recorded walks and a sync token unless ``purge`` is set: noth
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -114,31 +115,45 @@ def install_plan(o: InstallOptions) -> Plan:
     plan = Plan()
     exec_path = o.exec_path or default_exec_path()
     if Path(exec_path).is_relative_to("/home") or Path(exec_path).is_relative_to("/root"):
-        raise InstallError(f"{exec_path} is in a home folder, hidden by ProtectHome=: put the venv in /opt/sousveillance")
+        raise InstallError(
+            f"{exec_path} is in a home folder, hidden by ProtectHome=: put the venv in /opt/sousveillance"
+        )
     config = o.at(CONFIG_REL)
     if config.exists():
         plan.notes.append(f"kept the existing config {config}")
     else:
         text = config_text()
-        plan.add(f"write the config {config}", lambda: _write(config, text, 0o644))
+        plan.add(f"write the config {config}", functools.partial(_write, config, text, 0o644))
     passwd, group = o.at("etc/passwd"), o.at("etc/group")
     if not passwd.exists():
         plan.notes.append(f"no {passwd}: user {o.user} not created")
     elif _passwd_entry(passwd, o.user) is None:
         groups = [g for g in GROUPS if g in _group_names(group)]
-        cmd = ["useradd", "--system", "--user-group", "--home-dir", f"/{STATE_REL}", "--no-create-home",
-               "--shell", "/usr/sbin/nologin", "--comment", "sousveillance survey"]
+        cmd = [
+            "useradd",
+            "--system",
+            "--user-group",
+            "--home-dir",
+            f"/{STATE_REL}",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+            "--comment",
+            "sousveillance survey",
+        ]
         cmd += ["--groups", ",".join(groups)] if groups else []
         cmd += [] if o.real_root else ["--prefix", str(o.root)]
-        plan.add(f"create the system user {o.user} (groups: {', '.join(groups) or 'none'})", lambda: _run([*cmd, o.user]))
+        plan.add(
+            f"create the system user {o.user} (groups: {', '.join(groups) or 'none'})", lambda: _run([*cmd, o.user])
+        )
     else:
         plan.notes.append(f"user {o.user} exists already")
     state = o.at(STATE_REL)
     plan.add(f"create the state folder {state}", lambda: _make_state(state, passwd, o.user))
     rendered = units.render(units.UnitOptions(exec_path=exec_path, config=f"/{CONFIG_REL}", user=o.user))
     unit_dir = o.at(o.unit_dir)
-    for name, text in rendered.items():
-        plan.add(f"install {unit_dir / name}", lambda p=unit_dir / name, t=text: _write(p, t, 0o644))
+    for name, unit_text in rendered.items():
+        plan.add(f"install {unit_dir / name}", functools.partial(_write, unit_dir / name, unit_text, 0o644))
     plan.add(f"enable {', '.join(units.ENABLE)}", lambda: _systemctl(o, "enable", *units.ENABLE))
     if o.real_root:
         plan.notes.append("start now with: sudo systemctl start sousveillance-survey sousveillance-review")
@@ -151,9 +166,9 @@ def uninstall_plan(o: InstallOptions) -> Plan:
     present = [name for name in units.TEMPLATES if (unit_dir / name).exists()]
     enabled = [name for name in units.ENABLE if name in present]
     if enabled:
-        plan.add(f"disable {', '.join(enabled)}", lambda: _systemctl(o, "disable", *enabled))
+        plan.add(f"stop and disable {', '.join(enabled)}", lambda: _systemctl(o, "disable", *enabled))
     for name in present:
-        plan.add(f"remove {unit_dir / name}", lambda p=unit_dir / name: p.unlink())
+        plan.add(f"remove {unit_dir / name}", (unit_dir / name).unlink)
     if present and o.real_root:
         plan.add("reload systemd", lambda: _run(["systemctl", "daemon-reload"]))
     config = o.at(CONFIG_REL)
@@ -163,8 +178,14 @@ def uninstall_plan(o: InstallOptions) -> Plan:
     _remove_folder(plan, o.at(STATE_REL), o.purge, "recorded walks")
     passwd = o.at("etc/passwd")
     if passwd.exists() and _passwd_entry(passwd, o.user) is not None:
-        cmd = ["userdel", *([] if o.real_root else ["--prefix", str(o.root)]), o.user]
-        plan.add(f"delete the system user {o.user}", lambda: _run(cmd))
+        prefix = [] if o.real_root else ["--prefix", str(o.root)]
+
+        def delete_user() -> None:
+            _run(["userdel", *prefix, o.user])
+            if o.user in _group_names(o.at("etc/group")):  # its private group, when login.defs kept it
+                _run(["groupdel", *prefix, o.user])
+
+        plan.add(f"delete the system user {o.user} and its group", delete_user)
     if not plan.steps:
         plan.notes.append("nothing to uninstall")
     elif not o.real_root:  # a staging tree: also remove the empty folders the install made there
@@ -231,7 +252,7 @@ def _group_names(group: Path) -> set[str]:
 def _systemctl(o: InstallOptions, verb: str, *names: str) -> None:
     if o.real_root:
         _run(["systemctl", "daemon-reload"])
-        _run(["systemctl", verb, *names])
+        _run(["systemctl", verb, *(["--now"] if verb == "disable" else []), *names])  # stop before removing
     else:
         _run(["systemctl", f"--root={o.root}", verb, *names])
 

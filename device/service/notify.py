@@ -45,9 +45,15 @@ class SystemdNotifier:
         payload = "\n".join(lines).encode()
         try:
             if self._sock is None:
-                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                # Non-blocking: with systemd busy and its queue full, drop a message rather than stall the frame loop.
+                self._sock = socket.socket(
+                    socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK
+                )
             self._sock.sendto(payload, self.address)
             return True
+        except BlockingIOError:
+            log.debug("systemd's notify queue is full: dropped %r", payload)
+            return False
         except OSError as exc:
             if not self._warned:
                 log.warning("cannot notify systemd at %r: %s", self.address, exc)

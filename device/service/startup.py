@@ -92,6 +92,20 @@ def wait_for_fix(
         sleep(min(poll, max(0.0, timeout_s - elapsed)))
 
 
+def waiting_reporter(notifier=None, status_observer=None, *, extend_s: float = 30.0) -> Callable[[float], None]:
+    """An ``on_wait`` for ``wait_for_fix`` that tells systemd (STATUS=, and more start-up time so that a long
+    ``gps.fix_timeout_s`` never trips ``TimeoutStartSec=``) and the phone's status line why nothing records yet."""
+
+    def report(elapsed: float) -> None:
+        text = f"waiting for a GPS fix ({elapsed:.0f} s)"
+        if notifier is not None:
+            notifier.notify(f"STATUS={text}", f"EXTEND_TIMEOUT_USEC={int(extend_s * 1_000_000)}")
+        if status_observer is not None:
+            status_observer.on_starting(text)
+
+    return report
+
+
 def _status(source: object) -> object:
     status = getattr(source, "status", None)
     if not callable(status):

@@ -61,9 +61,19 @@ class StatusObserver:
     def on_end(self, stats: LoopStats, status: str) -> None:
         self._write(stats, status)
 
-    def _write(self, stats: LoopStats, state: str) -> None:
+    def on_starting(self, message: str, walk_id: int | None = None) -> None:
+        """Before the walk records (waiting for the GPS fix, loading the model): say why on the phone."""
+        self._write(None, "starting", message=message, walk_id=walk_id)
+
+    def _write(self, stats: LoopStats | None, state: str, **extra: object) -> None:
         self._last = self.clock()
-        data = {**asdict(stats), "state": state, "pid": os.getpid(), "updated_at": time.time()}
+        data = {
+            **(asdict(stats) if stats else {}),
+            **extra,
+            "state": state,
+            "pid": os.getpid(),
+            "updated_at": time.time(),
+        }
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             tmp.write_text(json.dumps(data))
@@ -76,7 +86,8 @@ class StatusObserver:
 @dataclass(slots=True)
 class FieldStatus:
     recording: bool
-    state: str  # recording | completed | interrupted | failed | stopped | no walk
+    state: str  # starting | recording | completed | interrupted | failed | stopped | no walk
+    message: str = ""  # what the survey is doing while starting (e.g. waiting for a GPS fix)
     walk_id: int | None = None
     frames: int | None = None
     fps: float | None = None
@@ -120,7 +131,8 @@ def field_status(
         st.age_s = round(max(0.0, now - updated), 1)
         st.updated_at = datetime.fromtimestamp(updated, tz=timezone.utc).isoformat(timespec="seconds")
         st.state = published.get("state", "recording")
-        if st.state == "recording" and st.age_s > s.status_stale_s:
+        st.message = str(published.get("message") or "")
+        if st.state in ("recording", "starting") and st.age_s > s.status_stale_s:
             st.state = "stopped"
             st.warnings.append(f"survey not responding: last status {st.age_s:.0f} s ago")
         st.recording = st.state == "recording"
@@ -174,6 +186,8 @@ def _from_database(db: Path, st: FieldStatus) -> None:
     except sqlite3.Error as exc:
         log.warning("cannot read walk database %s: %s", db, exc)
         return
+    if st.state == "starting":
+        return  # the walk about to start is not in the database yet
     if st.walk_id is None or st.walk_id != walk_id:
         st.walk_id, st.frames, st.cameras = walk_id, frames, cameras
         if not st.recording:
@@ -183,14 +197,23 @@ def _from_database(db: Path, st: FieldStatus) -> None:
 
 
 def _line(st: FieldStatus) -> str:
-    parts = [f"● recording walk {st.walk_id}" if st.recording else f"○ {st.state}" + (f" (walk {st.walk_id})" if st.walk_id else "")]
+    if st.recording:
+        parts = [f"● recording walk {st.walk_id}"]
+    elif st.state == "starting":
+        parts = ["○ starting" + (f": {st.message}" if st.message else "")]
+    else:
+        parts = [f"○ {st.state}" + (f" (walk {st.walk_id})" if st.walk_id else "")]
     if st.recording:
         parts.append(st.fix)
         parts.append(f"{st.fps or 0:.1f} fps")
     if st.cameras is not None:
         parts.append(f"{st.cameras} cameras")
     if st.disk_free_mb is not None:
-        parts.append(f"disk {st.disk_free_mb / 1000:.1f} GB free" if st.disk_free_mb >= 1000 else f"disk {st.disk_free_mb:.0f} MB free")
+        parts.append(
+            f"disk {st.disk_free_mb / 1000:.1f} GB free"
+            if st.disk_free_mb >= 1000
+            else f"disk {st.disk_free_mb:.0f} MB free"
+        )
     if st.temperature_c is not None:
         parts.append(f"{st.temperature_c:.0f} °C")
     if st.throttled_now:

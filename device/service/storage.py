@@ -27,6 +27,9 @@ from .settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+EXIT_LOW_DISK = 4  # exit status of `survey` refusing to start for lack of space (the unit will not restart it)
+
+
 class LowDiskSpaceError(Exception):
     """Not enough free space to record a walk; the message says how much there is and how to fix it."""
 
@@ -102,7 +105,10 @@ def prune_crops(
                     db.execute("UPDATE sightings SET crop = NULL WHERE id = ?", [row["sighting_id"]])
                 else:
                     db.execute("UPDATE cameras SET best_crop = NULL WHERE id = ?", [row["camera_id"]])
-                    db.execute("UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?", [row["camera_id"], row["crop"]])
+                    db.execute(
+                        "UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?",
+                        [row["camera_id"], row["crop"]],
+                    )
             files += 1
             now_free = free(store.root)
     if files:
@@ -125,6 +131,8 @@ class StorageObserver:
         clock: Callable[[], float] = time.monotonic,
         free: Callable[[Path], float] = free_mb,
     ):
+        if settings is not None and not isinstance(settings, ServiceSettings):
+            raise TypeError("StorageObserver(db_path, settings) takes the walk database and config.service")
         self.db_path = Path(db_path).expanduser()
         self.settings = settings or ServiceSettings()
         self.clock = clock

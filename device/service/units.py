@@ -65,10 +65,14 @@ ExecStart={exec} survey --config {config} --service
 WatchdogSec={watchdog}
 # Model load plus the wait for a first GPS fix (gps.fix_timeout_s); the service extends it while waiting.
 TimeoutStartSec=300
-# SIGTERM ends the walk cleanly (everything recorded is committed).
-TimeoutStopSec=30
+# SIGTERM ends the walk cleanly: everything recorded is committed, then the walk-level geolocation runs.
+TimeoutStopSec=90
 Restart=on-failure
 RestartSec=5
+# 3: the walk completed without any GPS fix (a warning, not a failure).
+SuccessExitStatus=3
+# 4: refused to start, too little free disk: restarting cannot help.
+RestartPreventExitStatus=4
 """
     + _COMMON
     + "SupplementaryGroups=video\n"
@@ -114,7 +118,8 @@ ConditionPathExists={token}
 
 [Service]
 Type=oneshot
-ExecStart={exec} sync --config {config}
+# The config comes from $SOUSVEILLANCE_CONFIG (below); the command takes no --config.
+ExecStart={exec} sync
 # 75 (EX_TEMPFAIL): server unreachable, try again at the next timer run.
 SuccessExitStatus=75
 # The token reaches the command as $CREDENTIALS_DIRECTORY/sync-token, never through the config file.
@@ -161,8 +166,14 @@ def render(options: UnitOptions | None = None) -> dict[str, str]:
     for value in (o.exec_path, o.config, o.user):
         if not value or any(ch.isspace() for ch in value):
             raise ValueError(f"unit value must be non-empty and without spaces: {value!r}")
-    values = {"exec": o.exec_path, "config": o.config, "user": o.user, "state": STATE_DIR,
-              "watchdog": WATCHDOG_SEC, "token": TOKEN_PATH}
+    values = {
+        "exec": o.exec_path,
+        "config": o.config,
+        "user": o.user,
+        "state": STATE_DIR,
+        "watchdog": WATCHDOG_SEC,
+        "token": TOKEN_PATH,
+    }
     return {name: HEADER + text.format(**values) for name, text in TEMPLATES.items()}
 
 

@@ -204,15 +204,19 @@ class Survey:
             status, error = "interrupted", "interrupted by the user"
         try:
             self.recorder.finish(self.tracker.finish())
-            self._finalize()
         except DiskFullError as exc:
             status, error = "failed", f"disk full: walk stopped after {self.frames} frames ({exc})"
+        for obs in self.observers:  # before the walk-level work, which sends no watchdog pings
+            obs.on_end(self._stats(), status)
+        try:
+            if status != "failed":
+                self._finalize()
+        except DiskFullError as exc:
+            status, error = "failed", f"disk full while placing the cameras ({exc})"
         try:
             self.store.end_walk(self.walk_id, status, error=error, frames=self.frames)
         except DiskFullError:
             log.error("disk full: could not mark the walk ended; it will show as interrupted")
-        for obs in self.observers:
-            obs.on_end(self._stats(), status)
         return SurveyResult(
             walk_id=self.walk_id, status=status, frames=self.frames, cameras=self.recorder.cameras,
             poles=self.recorder.poles, fixes=self.fixes, frames_with_fix=self.frames_with_fix, error=error,

@@ -21,6 +21,9 @@ class LoopStats:
 
 
 class SurveyObserver(Protocol):
+    """An observer may also expose ``stop_requested`` (bool) and ``stop_reason`` (str): when any observer asks,
+    the loop ends the walk cleanly after the current frame, as ``completed`` with that reason."""
+
     def on_ready(self, stats: LoopStats) -> None:
         """Model loaded, first frame read and the GPS source answered: the walk is recording."""
 
