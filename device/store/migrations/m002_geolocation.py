@@ -13,6 +13,7 @@ def up(db: sqlite_utils.Database) -> None:
         ("geo_note", str),  # why triangulation was not used, e.g. "rays too parallel"; "" when it was
         ("mount_evidence", str),  # what the mount proposal rests on, e.g. "pole box in 12/15 frames"
         ("direction_uncertainty_deg", float),  # spread of the facing estimate; NULL without a direction
+        ("height_m", float),  # rough height above ground (level lens at 1.5 m assumed); tells cameras on a pole apart
     ):
         if name not in existing:
             cameras.add_column(name, kind)

@@ -1,0 +1,117 @@
+"""``sousveillance sync`` (send confirmed cameras to the campaign server) and ``sousveillance export``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .osm.cli import osm
+
+log = logging.getLogger(__name__)
+
+__all__ = ["export", "osm", "sync"]
+
+db_argument = click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _config(server: str | None = None):  # noqa: ANN202
+    from sousveillance.device.config import ConfigError, load_config
+
+    try:
+        return load_config(overrides={"sync.server_url": server})
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _store(db: Path | None, config):  # noqa: ANN001, ANN202
+    from sousveillance.device.store.db import Store, StoreError
+
+    path = db or config.store.database.expanduser()
+    if not Path(path).exists():
+        raise click.ClickException(f"no walk database at {path}")
+    try:
+        return Store(path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command(
+    epilog="""\b
+Example:
+  SOUSVEILLANCE_TOKEN=sv_... sousveillance sync ~/sousveillance/walks.db --server https://carte.example.org
+  sousveillance sync --status        # what is still queued"""
+)
+@db_argument
+@click.option("--server", "server", default=None, help="Campaign server URL (default: sync.server_url in the config).")
+@click.option("--status", is_flag=True, help="Only show the outbox: queued, sent, rejected.")
+def sync(db: Path | None, server: str | None, status: bool) -> None:
+    """Send the confirmed cameras of a walk database (and their crops) to the campaign server.
+
+    Resumes where it stopped: a cut connection or a reboot never sends a camera twice. The device token comes
+    from env SOUSVEILLANCE_TOKEN or the systemd credential sync-token ($CREDENTIALS_DIRECTORY/sync-token).
+    """
+    from . import outbox
+    from .uploader import Uploader, read_token
+
+    config = _config(server)
+    store = _store(db, config)
+    if status:
+        outbox.enqueue_confirmed(store)
+        click.echo(" ".join(f"{k}={v}" for k, v in outbox.counts(store).items()))
+        return
+    if not config.sync.server_url:
+        raise click.ClickException("no campaign server: pass --server URL or set sync.server_url in the config")
+    token = read_token(dict(os.environ))
+    if not token:
+        raise click.ClickException("no device token: set SOUSVEILLANCE_TOKEN or the systemd credential sync-token")
+    with Uploader(store, config.sync, token) as uploader:
+        report = uploader.run()
+    click.echo(report.summary())
+    for line in report.rejected:
+        click.echo(f"rejected: {line}", err=True)
+    if report.stopped and report.sent == 0 and report.pending:
+        raise click.ClickException(report.stopped)
+
+
+@click.command(
+    epilog="""\b
+Example:
+  sousveillance export walks.db --format geojson -o cameras.geojson
+  sousveillance export walks.db --format umap -o cameras.umap.geojson
+  sousveillance export walks.db --format osm -o cameras.osm      # open in JOSM, review, upload"""
+)
+@db_argument
+@click.option(
+    "--format", "fmt", type=click.Choice(["geojson", "csv", "gpx", "umap", "osm", "osc"]), default="geojson",
+    show_default=True, help="osm: JOSM file; osc: osmChange.",
+)  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout.")
+def export(db: Path | None, fmt: str, output: Path | None) -> None:
+    """Export the confirmed cameras of a walk database (never pending or rejected ones)."""
+    from . import export as exp
+    from .osm.drafts import confirmed_cameras
+
+    store = _store(db, _config())
+    cams = confirmed_cameras(store)
+    if fmt in ("osm", "osc"):
+        from .osm.cli import write_osm_file
+
+        if output is None:
+            raise click.ClickException("OSM files need -o FILE (they are verified after writing)")
+        write_osm_file(cams, fmt, output, comment=None, existing=None, near="skip")
+        return
+    text = {
+        "geojson": lambda: exp.dumps(exp.geojson(cams)),
+        "umap": lambda: exp.dumps(exp.umap(cams)),
+        "csv": lambda: exp.to_csv(cams),
+        "gpx": lambda: exp.gpx(cams),
+    }[fmt]()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(cams)} camera(s) to {output}", err=True)

@@ -1,0 +1,1 @@
+"""OpenStreetMap output: JOSM and osmChange files, duplicates check against OSM data, reviewed upload."""

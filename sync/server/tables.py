@@ -1,0 +1,135 @@
+"""Campaign server tables (SQLAlchemy Core) and the engine for a database URL: SQLite file or PostgreSQL + PostGIS.
+
+The same tables and queries serve both; PostgreSQL adds a PostGIS ``geography`` column with a GiST index on map
+features, which the repository uses to find merge candidates.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40)),
+)
+
+features = sa.Table(
+    "features",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("uncertainty_m", sa.Float, nullable=False),
+    sa.Column("camera_type", sa.String(20), nullable=False),
+    sa.Column("mount", sa.String(20), nullable=False),
+    sa.Column("direction", sa.Float),
+    sa.Column("surveillance", sa.String(20)),
+    sa.Column("contributors", sa.Integer, nullable=False),
+    sa.Column("submissions", sa.Integer, nullable=False),
+    sa.Column("sightings", sa.Integer, nullable=False),
+    sa.Column("conflicts", sa.Integer, nullable=False, default=0),
+    sa.Column("overrides", sa.Text),  # JSON {field: value} set by an admin resolving a conflict
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Index("ix_features_lat_lon", "latitude", "longitude"),
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    sa.Column("device_id", sa.Integer, sa.ForeignKey("devices.id"), nullable=False),
+    sa.Column("feature_id", sa.Integer, sa.ForeignKey("features.id"), index=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("payload_hash", sa.String(64), nullable=False),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("uncertainty_m", sa.Float, nullable=False),
+    sa.Column("camera_type", sa.String(20), nullable=False),
+    sa.Column("mount", sa.String(20), nullable=False),
+    sa.Column("direction", sa.Float),
+    sa.Column("surveillance", sa.String(20)),
+    sa.Column("sightings", sa.Integer, nullable=False),
+    sa.Column("walk_uuid", sa.String(36), nullable=False),
+    sa.Column("crop_sha256", sa.String(64)),
+    sa.Column("received_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+crops = sa.Table(
+    "crops",
+    metadata,
+    sa.Column("submission_uuid", sa.String(36), sa.ForeignKey("submissions.uuid"), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.String(40), nullable=False),
+)
+
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("feature_id", sa.Integer, sa.ForeignKey("features.id"), nullable=False, index=True),
+    sa.Column("field", sa.String(20), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),  # JSON list of the disagreeing values
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("resolved_at", sa.String(40)),
+    sa.Column("resolution", sa.Text),
+)
+
+
+def database_url(value: str) -> str:
+    """Accept a SQLAlchemy URL, ``postgresql://...`` (psycopg 3 is used) or a plain SQLite file path."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def open_engine(url: str) -> Engine:
+    """Engine for ``url`` with the schema created (idempotent); PostGIS set up on PostgreSQL."""
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn) -> None:  # noqa: ANN001
+            # A merge takes SQLite's write lock before it reads, so two server processes on one file serialise.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+    else:
+        engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7201)"))  # replicas starting together
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.execute(sa.text("ALTER TABLE features ADD COLUMN IF NOT EXISTS geom geography(Point, 4326)"))
+            conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_features_geom ON features USING GIST (geom)"))
+    log.info("campaign database ready: %s", engine.url.render_as_string(hide_password=True))
+    return engine

@@ -1,0 +1,138 @@
+"""Wire format: one GeoJSON Feature per confirmed camera, validated against a versioned JSON Schema on both ends.
+
+The device builds features from its walk database (``camera_feature``); the campaign server validates every
+submission with the same schema (``validate_feature``) before it touches its database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .tags import osm_tags
+
+log = logging.getLogger(__name__)
+
+SCHEMA_ID = "sousveillance/camera-feature/v1"
+SCHEMA_FILE = "camera-feature-v1.json"
+MAX_CROP_BYTES = 2 * 1024 * 1024
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+class FeatureError(ValueError):
+    """A camera feature does not match the wire schema; the message names the first problem."""
+
+
+@dataclass(frozen=True)
+class CropRef:
+    """A camera's best crop on the device: where it is and what the server should receive."""
+
+    path: Path
+    rel: str
+    sha256: str
+    size: int
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    text = resources.files("sousveillance.sync").joinpath("schema", SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(schema())
+    return cls(schema())
+
+
+def validate_feature(feature: Any) -> dict[str, Any]:
+    """Return the feature when it is valid, else raise ``FeatureError`` with a one-line reason."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    tags = props.get("tags") if isinstance(props, dict) else None
+    if isinstance(tags, dict) and "direction" in tags:
+        raise FeatureError("properties/tags/direction: a camera's facing is camera:direction, never direction")
+    error = next(iter(_validator().iter_errors(feature)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+        raise FeatureError(f"{where}: {message}")
+    if feature["id"] != feature["properties"]["uuid"]:
+        raise FeatureError("id and properties/uuid differ")
+    return feature
+
+
+def crop_ref(root: Path, rel: str | None) -> CropRef | None:
+    """The crop file of a camera (path relative to the walk database folder), if it exists and fits the limits."""
+    if not rel:
+        return None
+    base = (root / "crops").resolve()
+    path = (root / rel).resolve()
+    if base not in path.parents or not path.is_file():
+        log.warning("crop %s missing or outside the crops folder: not sent", rel)
+        return None
+    data = path.read_bytes()
+    if not data.startswith(JPEG_MAGIC) or len(data) > MAX_CROP_BYTES:
+        log.warning("crop %s is not a JPEG of at most %d bytes: not sent", rel, MAX_CROP_BYTES)
+        return None
+    return CropRef(path=path, rel=rel, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def camera_feature(camera: Mapping[str, Any], walk: Mapping[str, Any], crop: CropRef | None = None) -> dict[str, Any]:
+    """The wire feature of one confirmed camera row with its walk row (raises ``FeatureError`` when unsendable)."""
+    if camera.get("review_state") != "confirmed":
+        raise FeatureError(f"camera {camera.get('uuid')} is not confirmed")
+    if camera.get("latitude") is None or camera.get("longitude") is None:
+        raise FeatureError(f"camera {camera.get('uuid')} has no position")
+    uuid = str(camera["uuid"]).lower()
+    direction = _num(camera.get("direction"))
+    feature = {
+        "type": "Feature",
+        "id": uuid,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(float(camera["longitude"]), 7), round(float(camera["latitude"]), 7)],
+        },
+        "properties": {
+            "schema": SCHEMA_ID,
+            "uuid": uuid,
+            "tags": osm_tags(camera),
+            "camera_type": camera["camera_type"],
+            "mount": camera.get("mount") or "unknown",
+            "direction": None if direction is None else direction % 360,
+            "surveillance": camera.get("surveillance") or None,
+            "uncertainty_m": round(float(camera.get("uncertainty_m") or 0.0), 2),
+            "sightings": int(camera.get("sightings_count") or 0),
+            "review": {
+                "state": "confirmed",
+                "reviewer": camera.get("reviewer") or "",
+                "reviewed_at": camera.get("reviewed_at") or camera.get("updated_at") or "1970-01-01T00:00:00Z",
+            },
+            "walk": {
+                "uuid": str(walk["uuid"]).lower(),
+                "device_id": walk.get("device_id") or "",
+                "model": walk.get("model") or "",
+                "model_version": walk.get("model_version") or "",
+            },
+            "crop": None if crop is None else {"path": crop.rel, "sha256": crop.sha256, "bytes": crop.size},
+            "updated_at": camera.get("updated_at") or None,
+        },
+    }
+    return validate_feature(feature)
+
+
+def feature_hash(feature: Mapping[str, Any]) -> str:
+    """Stable content hash of a feature: what the outbox compares to decide whether an edit must be re-sent."""
+    return hashlib.sha256(json.dumps(feature, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -1,0 +1,56 @@
+"""The public campaign map in a real Chromium: markers for merged features, popups with tags and contributors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from sync_helpers import ThreadServer, build_feature
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+def test_public_map_shows_merged_cameras_offline(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from sousveillance.sync.server.app import create_app
+    from sousveillance.sync.server.repo import Repository
+
+    repo = Repository(str(tmp_path / "campaign.db"))
+    alice, bob = repo.add_device("alice"), repo.add_device("bob")
+    with ThreadServer(create_app(repo, tiles="/no-tiles/{z}/{x}/{y}.png", title="Carte de test")) as server:
+        for token, feat in [
+            (alice, build_feature(48.86, 2.35, "dome")),
+            (bob, build_feature(48.86002, 2.35002, "dome")),
+            (bob, build_feature(48.861, 2.352, "ptz", direction=90)),
+        ]:
+            headers = {"Authorization": f"Bearer {token}"}
+            assert httpx.put(f"{server.url}/api/v1/cameras/{feat['id']}", json=feat, headers=headers).status_code == 201
+        outside: list[str] = []
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None)
+            page.goto(server.url + "/")
+            page.wait_for_function("document.getElementById('count').textContent.includes('cameras')")
+            assert page.text_content("#count") == "2 cameras"
+            assert page.title() == "Carte de test"
+            markers = page.locator("path.leaflet-interactive")
+            assert markers.count() == 2
+            for i in range(2):
+                markers.nth(i).click(force=True)
+                text = page.text_content(".leaflet-popup-content")
+                if "2 walker(s)" in text:
+                    assert "camera:type=dome" in text
+                    break
+            else:
+                pytest.fail("no popup shows the merged camera with two walkers")
+            browser.close()
+        assert outside == []  # no CDN, nothing leaves the campaign server
