@@ -1,14 +1,16 @@
 """Proposals for the reviewer: which way a fixed camera faces, and what it is mounted on.
 
-Facing: a bullet (``fixed``) camera is long along its axis, so its box is nearly square when seen from in front
-and wide when seen from the side. Fitting ``width/height = k * (rho*|sin phi| + |cos phi|)`` (phi = angle between
-the camera's axis and the line of sight) over the track's views gives the axis; of the two opposite directions the
-one facing the walked side is kept (cameras look at the street, not the wall). No direction is proposed when the
-views span too small an angle or the fit does not explain the box shapes.
+Facing: a bullet (``fixed``) camera is long along its axis, so its box is narrow when seen from in front and wide
+when seen from the side. Its apparent width in metres (box width times range over focal length) is fitted with
+``k * (rho*|sin phi| + |cos phi|)`` (phi = angle between the camera's axis and the line of sight, ``k`` and the
+length-to-diameter ratio ``rho`` free) over the track's views; the best axis is kept when it explains the widths; of the two opposite directions the
+one facing the walked side is kept (cameras on walls look at the street, not the wall; on a pole front and back
+cannot be told apart, so none is proposed). No direction is proposed when the views span too small an angle, the
+fit does not explain the box widths, or the best directions spread over more than ``max_uncertainty_deg``.
 
 Mount: ``pole`` when a pole box contains or adjoins the camera box in enough of the same frames; ``ceiling`` when
-the camera sits above the walked path (under an arcade, in a passage); ``wall`` when it is triangulated beside the
-path with no pole; otherwise ``unknown``.
+the camera sits above the walked path (under an arcade, in a passage); ``wall`` when it is clearly (beyond its
+uncertainty) beside the path with no pole; otherwise ``unknown``.
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """One sighting seen from the camera: the bearing camera -> walker and the box."""
+    """One sighting seen from the camera: the bearing camera -> walker, the box, and the box's width in metres."""
 
     view_bearing: float
     box: Box
+    width_m: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,9 @@ class MountProposal:
     evidence: str
 
 
-def propose_facing(views: Sequence[View], *, min_views: int = 4, min_span_deg: float = 10.0, min_fit: float = 0.5) -> Facing | None:
+def propose_facing(
+    views: Sequence[View], *, min_views: int = 6, min_span_deg: float = 15.0, min_fit: float = 0.5, max_uncertainty_deg: float = 25.0
+) -> Facing | None:
     """Facing of a fixed camera from the box shapes along the track, or None when the views do not tell."""
     views = [v for v in views if v.box.width > 2 and v.box.height > 2]
     if len(views) < min_views:
@@ -67,7 +72,7 @@ def propose_facing(views: Sequence[View], *, min_views: int = 4, min_span_deg: f
     rel = angle_diff(vb, vb[0])
     if float(rel.max() - rel.min()) < min_span_deg:
         return None
-    ratio = np.array([v.box.width / v.box.height for v in views])
+    ratio = np.array([v.width_m for v in views])
     sse0 = float(np.sum((ratio - ratio.mean()) ** 2))
     if sse0 <= 1e-9:
         return None
@@ -87,7 +92,7 @@ def propose_facing(views: Sequence[View], *, min_views: int = 4, min_span_deg: f
         return None
     near = psi[sse <= sse[i] * 1.25 + 1e-12]
     spread = float(np.max(np.abs(angle_diff(near, psi[i])))) if len(near) else 0.0
-    if spread > 45.0:
+    if spread > max_uncertainty_deg:
         return None
     return Facing(float(round(psi[i]) % 360), max(spread, 2.0))
 
@@ -103,7 +108,7 @@ def propose_mount(
     pole_boxes: Mapping[int, Sequence[Box]],
     *,
     lateral_m: float | None,
-    triangulated: bool,
+    uncertainty_m: float | None,
     min_fraction: float = 0.3,
 ) -> MountProposal:
     """Mount proposal from pole boxes in the same frames (``frame_index -> boxes``) and the distance from the path."""
@@ -111,9 +116,9 @@ def propose_mount(
     with_pole = sum(1 for f, box in camera_boxes.items() if any(adjoins(box, p) for p in pole_boxes.get(f, ())))
     if n and with_pole and with_pole / n >= min_fraction:
         return MountProposal("pole", f"pole box beside it in {with_pole}/{n} frames")
-    if lateral_m is not None and triangulated:
-        if lateral_m < 1.5:
+    if lateral_m is not None and uncertainty_m is not None:
+        if lateral_m < 1.5 and uncertainty_m < 2.5:
             return MountProposal("ceiling", f"above the walked path ({lateral_m:.1f} m from it)")
-        if lateral_m >= 2.5:
-            return MountProposal("wall", f"{lateral_m:.0f} m beside the path, no pole box")
+        if lateral_m - uncertainty_m >= 1.0:
+            return MountProposal("wall", f"{lateral_m:.0f} +- {uncertainty_m:.0f} m beside the path, no pole box")
     return MountProposal("unknown", "no pole box; position too uncertain to tell")

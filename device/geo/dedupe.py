@@ -4,13 +4,16 @@ A tracker gives one id per object per pass, but loses objects behind a bus and f
 passes every camera a second time. Two tracks are merged when
 
 - they are never in the same frame (two boxes in one frame are two cameras: the two on one pole stay apart),
-- their positions agree within their uncertainties (``gate_sigma`` times the combined uncertainty, at most
-  ``max_distance_m``), and
-- they have the same type (a different type merges only within half the gate: the detector sometimes calls a
-  dome a PTZ from one side).
+- their positions agree within their uncertainties (Mahalanobis distance under the summed 2x2 covariances at most
+  ``gate_sigma``: an estimate is long along its line of sight, so two passes from opposite sides agree on a
+  cross; and at most ``max_distance_m`` apart), and
+- their heights agree (pairs are ranked by distance and height difference, so two cameras on one pole pair up
+  with themselves on the way back), and
+- they have the same type (a different type merges only within half the gate, and ranks after the same type:
+  the detector sometimes calls a dome a PTZ from one side).
 
-Pairs are taken closest first (distance over combined uncertainty) and groups grow greedily; the group's position
-is the inverse-variance mean of its members, checked again before each merge. Pairs a reviewer has split are
+Pairs are taken closest first (Mahalanobis distance plus the height and type penalties) and groups grow greedily; the group's position
+is the information-weighted mean of its members, checked again before each merge. Pairs a reviewer has split are
 never merged again.
 """
 
@@ -20,6 +23,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+HEIGHT_SIGMA_M = 0.5  # how well two passes agree on a camera's height (tells apart cameras on one pole)
 REFOUND_GAP_S = 30.0  # a gap shorter than this is the same pass (lost and re-found), longer a revisit
 
 
@@ -36,6 +42,13 @@ class TrackEstimate:
     t_first: float
     t_last: float
     sightings: int
+    height_m: float | None = None  # above the ground, from the box's elevation and the range
+    cov: tuple[float, float, float, float] | None = None  # 2x2 (east, north) covariance; isotropic when None
+
+    def covariance(self) -> np.ndarray:
+        if self.cov is not None:
+            return np.array(self.cov, dtype=float).reshape(2, 2)
+        return np.eye(2) * self.uncertainty_m**2
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +69,11 @@ class _Group:
     def kept(self) -> TrackEstimate:
         return max(self.members, key=lambda m: (m.sightings, -m.t_first))
 
-    def position(self) -> tuple[float, float, float]:
-        w = [1.0 / max(m.uncertainty_m, 0.5) ** 2 for m in self.members]
-        total = sum(w)
-        e = sum(wi * m.east for wi, m in zip(w, self.members)) / total
-        n = sum(wi * m.north for wi, m in zip(w, self.members)) / total
-        return e, n, 1.0 / math.sqrt(total)
+    def position(self) -> tuple[np.ndarray, np.ndarray]:
+        """Information-weighted mean of the members and its covariance."""
+        info = [np.linalg.inv(m.covariance() + 0.01 * np.eye(2)) for m in self.members]
+        cov = np.linalg.inv(sum(info))
+        return cov @ sum(i @ np.array([m.east, m.north]) for i, m in zip(info, self.members)), cov
 
     def classes(self) -> set[str]:
         return {m.class_name for m in self.members}
@@ -70,8 +82,8 @@ class _Group:
 def find_merges(
     tracks: Sequence[TrackEstimate],
     *,
-    gate_sigma: float = 2.0,
-    max_distance_m: float = 12.0,
+    gate_sigma: float = 3.0,
+    max_distance_m: float = 15.0,
     blocked: Iterable[frozenset[int]] = (),
 ) -> list[Merge]:
     """Merges (kept <- merged) that make one group per physical camera."""
@@ -83,7 +95,10 @@ def find_merges(
         for b in tracks[i + 1 :]:
             d = math.hypot(a.east - b.east, a.north - b.north)
             if d <= max_distance_m:
-                pairs.append((d / math.hypot(a.uncertainty_m, b.uncertainty_m), a, b))
+                dh = abs(a.height_m - b.height_m) / HEIGHT_SIGMA_M if a.height_m is not None and b.height_m is not None else 0.0
+                other_type = 0.0 if a.class_name == b.class_name else 0.5 * gate_sigma  # prefer the same type
+                score = _mahalanobis(a.east - b.east, a.north - b.north, a.covariance() + b.covariance())
+                pairs.append((score + dh + other_type, a, b))
     pairs.sort(key=lambda p: p[0])
     for _, a, b in pairs:
         ra, rb = owner[a.camera_id], owner[b.camera_id]
@@ -92,12 +107,12 @@ def find_merges(
             continue
         if any(frozenset((x.camera_id, y.camera_id)) in blocked for x in ga.members for y in gb.members):
             continue
-        ea, na, ua = ga.position()
-        eb, nb, ub = gb.position()
-        d = math.hypot(ea - eb, na - nb)
-        sigma = math.hypot(ua, ub)
-        gate = gate_sigma * sigma if ga.classes() & gb.classes() else 0.5 * gate_sigma * sigma
-        if d > min(gate, max_distance_m):
+        pa, ca = ga.position()
+        pb, cb = gb.position()
+        d = float(np.hypot(*(pa - pb)))
+        score = _mahalanobis(*(pa - pb), ca + cb)
+        gate = gate_sigma if ga.classes() & gb.classes() else 0.5 * gate_sigma
+        if score > gate or d > max_distance_m:
             continue
         ga.members += gb.members
         ga.frames |= gb.frames
@@ -109,12 +124,17 @@ def find_merges(
         if len(g.members) < 2:
             continue
         kept = g.kept
-        e, n, _ = g.position()
         for m in sorted(g.members, key=lambda m: m.t_first):
             if m is kept:
                 continue
             gap = max(m.t_first - kept.t_last, kept.t_first - m.t_last)
             d = math.hypot(m.east - kept.east, m.north - kept.north)
-            score = d / math.hypot(m.uncertainty_m, kept.uncertainty_m)
+            score = _mahalanobis(m.east - kept.east, m.north - kept.north, m.covariance() + kept.covariance())
             merges.append(Merge(kept.camera_id, m.camera_id, "refound" if gap < REFOUND_GAP_S else "revisit", round(d, 2), round(score, 3)))
     return merges
+
+
+def _mahalanobis(de: float, dn: float, cov: np.ndarray) -> float:
+    """Distance in standard deviations of a displacement under a 2x2 covariance."""
+    v = np.array([de, dn])
+    return math.sqrt(max(float(v @ np.linalg.solve(cov + 1e-6 * np.eye(2), v)), 0.0))

@@ -1,9 +1,10 @@
 """Walker heading from GPS positions, smoothed over distance rather than time.
 
 A walker's GPS course is noise when they stand still and lags at corners. ``TrackLine`` turns a walk's fixes into
-a path in the local frame and gives the heading at any time as the direction of the chord over the last (live) or
-the surrounding (after the walk, ``centered=True``) few metres walked. After the walk the centred chord is better:
-it does not lag behind a turn.
+a path in the local frame and gives the heading at any time from the fixes within the last (live) or the
+surrounding (after the walk, ``centered=True``) few metres walked: the circular mean of the receiver's course
+(Doppler-derived, so free of the slowly wandering position error) where the fixes have one, else the direction of
+the chord between the window's ends. After the walk the centred window is better: it does not lag behind a turn.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..types import Fix
 from .local import LocalFrame, bearing_of
 
 MAX_GAP_S = 3.0  # no position between fixes further apart than this (a GPS dropout)
+MIN_COURSE_SPEED = 0.5  # m/s; a receiver's course below this is noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,8 @@ class TrackLine:
         self.e = np.atleast_1d(e).astype(float)
         self.n = np.atleast_1d(n).astype(float)
         self.eph = np.array([f.eph if f.eph is not None else np.nan for f in usable], dtype=float)
+        moving = [f.course is not None and (f.speed is None or f.speed >= MIN_COURSE_SPEED) for f in usable]
+        self.course = np.array([f.course if m else np.nan for f, m in zip(usable, moving)], dtype=float)
         step = np.hypot(np.diff(self.e), np.diff(self.n)) if len(usable) > 1 else np.zeros(0)
         self.s = np.concatenate([[0.0], np.cumsum(step)]) if len(usable) else np.zeros(0)
 
@@ -64,6 +68,9 @@ class TrackLine:
             return None
         a = (t - t0) / (t1 - t0)
         eph = np.nanmax(self.eph[i - 1 : i + 1]) if not np.all(np.isnan(self.eph[i - 1 : i + 1])) else np.nan
+        if t1 - t0 > MAX_GAP_S:  # bridging a dropout: the walker may not have walked straight
+            chord = math.hypot(self.e[i] - self.e[i - 1], self.n[i] - self.n[i - 1])
+            eph = (0.0 if np.isnan(eph) else eph) + 0.1 * chord + 0.2 * (t1 - t0)
         return PathPoint(
             float(self.e[i - 1] + a * (self.e[i] - self.e[i - 1])),
             float(self.n[i - 1] + a * (self.n[i] - self.n[i - 1])),
@@ -89,11 +96,26 @@ class TrackLine:
         t0, t1 = float(np.interp(s0, self.s, self.t)), float(np.interp(s1, self.s, self.t))
         if s1 - s0 < 0.5 * span_m or t1 - t0 > max_window_s:
             return None
+        inside = (self.t >= t0 - 0.5) & (self.t <= t1 + 0.5) & ~np.isnan(self.course)
+        if np.count_nonzero(inside) >= 3:
+            c = np.radians(self.course[inside])
+            return float(np.degrees(np.arctan2(np.sin(c).mean(), np.cos(c).mean())) % 360.0)
         e0, n0 = self.point_at_distance(s0)
         e1, n1 = self.point_at_distance(s1)
         if math.hypot(e1 - e0, n1 - n0) < 0.3 * span_m:
             return None
         return float(bearing_of(e1 - e0, n1 - n0))
+
+    def turn(self, t: float, *, span_m: float = 8.0) -> float | None:
+        """Degrees the walker turned between the ``span_m`` before and after ``t``; None when unknown."""
+        s = self.distance_at(t)
+        if len(self.t) < 2 or s - span_m < 0 or s + span_m > float(self.s[-1]):
+            return None
+        before = self.heading(float(np.interp(s - span_m / 2, self.s, self.t)), span_m=span_m, centered=True)
+        after = self.heading(float(np.interp(s + span_m / 2, self.s, self.t)), span_m=span_m, centered=True)
+        if before is None or after is None:
+            return None
+        return abs((after - before + 180.0) % 360.0 - 180.0)
 
     def lateral_distance(self, east: float, north: float) -> float:
         """Shortest distance in metres from a point to the walked path."""

@@ -17,7 +17,10 @@ from .lens import CameraProfile, PROFILES
 EARTH_RADIUS_M = 6_371_008.8
 
 # Typical visible width in metres of each class, seen from the street (for the range guess).
-TYPICAL_WIDTH_M = {"dome": 0.16, "fixed": 0.28, "ptz": 0.24, "pole": 0.16}
+TYPICAL_WIDTH_M = {"dome": 0.16, "fixed": 0.28, "ptz": 0.24, "pole": 0.15}
+# A bullet camera's box width depends on the angle it is seen from (narrow head-on, long from the side), its
+# height hardly: for ``fixed`` the range comes from the box height.
+TYPICAL_HEIGHT_M = {"fixed": 0.11}
 MIN_RANGE_M, MAX_RANGE_M = 2.0, 60.0
 
 
@@ -35,9 +38,26 @@ def offset(lat: float, lon: float, bearing_deg: float, distance_m: float) -> tup
     return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
 
 
-def range_guess(box_width_px: float, frame_width: int, class_name: str, profile: CameraProfile) -> float:
-    width_m = TYPICAL_WIDTH_M.get(class_name, 0.2)
-    rng = width_m * profile.focal_px(frame_width) / max(box_width_px, 1.0)
+def range_guess(
+    box_width_px: float,
+    frame_width: int,
+    class_name: str,
+    profile: CameraProfile,
+    box_height_px: float | None = None,
+    x_center: float | None = None,
+) -> float:
+    """Horizontal distance in metres at which an object of the class's typical size makes a box this big.
+
+    A pinhole image scales with the depth along the optical axis; an object ``a`` degrees off the axis (column
+    ``x_center``) is ``depth / cos(a)`` away.
+    """
+    if box_height_px is not None and class_name in TYPICAL_HEIGHT_M:
+        size_m, size_px = TYPICAL_HEIGHT_M[class_name], box_height_px
+    else:
+        size_m, size_px = TYPICAL_WIDTH_M.get(class_name, 0.2), box_width_px
+    rng = size_m * profile.focal_px(frame_width) / max(size_px, 1.0)
+    if x_center is not None:
+        rng /= math.cos(math.radians(profile.angle_of(x_center, frame_width)))
     return min(max(rng, MIN_RANGE_M), MAX_RANGE_M)
 
 
@@ -66,7 +86,8 @@ class RangeLocator:
         gps_err = pos.eph if pos.eph is not None else 5.0
         if best.bearing is None:
             return Located(pos.latitude, pos.longitude, uncertainty_m=gps_err + 15.0, method="walker")
-        rng = range_guess(best.detection.width, best.frame_width, class_name, self.profile)
+        d = best.detection
+        rng = range_guess(d.width, best.frame_width, class_name, self.profile, d.height, d.center[0])
         lat, lon = offset(pos.latitude, pos.longitude, best.bearing, rng)
         uncertainty = math.hypot(gps_err, self.relative_range_error * rng)
         return Located(lat, lon, uncertainty_m=uncertainty, method="range")

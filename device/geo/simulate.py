@@ -1,8 +1,8 @@
 """A geometric walk simulator with ground truth, for the geolocation benchmark and tests.
 
 A ``World`` is a walked path (waypoints in metres east/north of a real city origin) and the cameras and poles
-beside it. ``simulate`` walks it: the true path at walking speed, a hand-held camera swaying around the direction
-of travel, a GPS whose error is a first-order Gauss-Markov bias (correlated over ``gps_tau_s``) plus jitter, with
+beside it. ``simulate`` walks it: the true path at walking speed, a chest-worn camera swinging with the stride
+and drifting slowly around the direction of travel, a GPS whose error is a first-order Gauss-Markov bias (correlated over ``gps_tau_s``) plus jitter, with
 dropouts; every object is projected through the pinhole lens, detected with a probability that grows with its box
 size, boxes get pixel noise, and a tracker joins detections into tracks (one per pass, sometimes broken). What
 comes out are the ``Fix`` and ``Sighting`` values the survey loop would have produced, plus each track's truth.
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..types import CLASS_NAMES, Detection, Fix, Position, Sighting
 from .heading import TrackLine
-from .lens import PROFILES, bearing_to
+from .lens import PROFILES, CameraProfile, bearing_to
 from .local import LocalFrame, bearing_of
 
 BERLIN = (52.5200, 13.4050)  # Alexanderplatz area: the bench's city frame
@@ -39,6 +39,7 @@ class TrueObject:
     height: float
     facing: float = 0.0
     mount: str = "wall"
+    scale: float = 1.0  # this object's size relative to its class's typical size
 
 
 @dataclass(slots=True)
@@ -51,8 +52,9 @@ class World:
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     gps_sigma_m: float = 3.0  # horizontal RMS error (what the receiver reports as eph)
-    gps_tau_s: float = 30.0  # correlation time of the GPS bias
-    gps_jitter_m: float = 0.5  # uncorrelated part, per axis
+    gps_tau_s: float = 90.0  # correlation time of the GPS bias
+    gps_jitter_m: float = 0.3  # uncorrelated part, per axis
+    course_sigma_deg: float = 4.0  # the receiver's (Doppler) course at walking speed
     dropouts_per_min: float = 0.3
     dropout_s: tuple[float, float] = (4.0, 12.0)
     dropouts: tuple[tuple[float, float], ...] = ()  # explicit (start, end) seconds, added to the random ones
@@ -64,9 +66,11 @@ class SimConfig:
     pixel_noise: float = 1.5
     miss_rate: float = 0.15
     min_box_px: float = 10.0
+    track_gap_s: float = 2.5  # the tracker drops a track after this long unseen
     break_prob: float = 0.15  # chance a track is broken in two (tracker lost and re-found it)
-    sway_deg: float = 3.0  # hand-held camera yaw around the direction of travel
-    heading_span_m: float = 8.0
+    sway_deg: float = 3.0  # amplitude of the chest-worn camera's yaw swing with the walker's stride
+    drift_deg: float = 1.0  # slow yaw drift of the body against the direction of travel (5 s correlation)
+    heading_span_m: float = 6.0  # the live loop's trailing window
     seed: int = 0
 
 
@@ -133,7 +137,7 @@ def _fixes(rng, frame: LocalFrame, truth: np.ndarray, direction: np.ndarray, fps
         lat, lon = frame.to_wgs84(pos[k, 0] + err[k, 0], pos[k, 1] + err[k, 1])
         fixes.append(
             Fix(t, START_UTC + timedelta(seconds=t), float(lat), float(lon), 40.0,
-                float((dirs[k] + rng.normal(0, 8.0)) % 360), cfg.speed_mps, cfg.gps_sigma_m, 3)
+                float((dirs[k] + rng.normal(0, cfg.course_sigma_deg)) % 360), cfg.speed_mps, cfg.gps_sigma_m, 3)
         )
     return fixes
 
@@ -148,13 +152,13 @@ def _project(obj: TrueObject, p: np.ndarray, yaw: float, focal: float, cfg: SimC
         return None
     xc = cfg.frame_width / 2 + focal * right / fwd
     if obj.class_name == "pole":
-        w_m = 0.15
+        w_m = 0.15 * obj.scale
         top, bottom = obj.height - LENS_HEIGHT_M, -LENS_HEIGHT_M
     else:
-        w_m, h_m = SIZE_M[obj.class_name]
+        w_m, h_m = (v * obj.scale for v in SIZE_M[obj.class_name])
         if obj.class_name == "fixed":
             phi = math.radians(obj.facing - float(bearing_of(-de, -dn)))
-            w_m = BULLET_LENGTH_M * abs(math.sin(phi)) + w_m * abs(math.cos(phi))
+            w_m = BULLET_LENGTH_M * obj.scale * abs(math.sin(phi)) + w_m * abs(math.cos(phi))
         top, bottom = obj.height - LENS_HEIGHT_M + h_m / 2, obj.height - LENS_HEIGHT_M - h_m / 2
     half = focal * w_m / fwd / 2
     y1, y2 = cfg.frame_height / 2 - focal * top / fwd, cfg.frame_height / 2 - focal * bottom / fwd
@@ -164,16 +168,19 @@ def _project(obj: TrueObject, p: np.ndarray, yaw: float, focal: float, cfg: SimC
     return x1, max(y1, 0.0), x2, min(y2, float(cfg.frame_height))
 
 
-def simulate(world: World, cfg: SimConfig = SimConfig()) -> SimWalk:
+def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile | None = None) -> SimWalk:
+    """Walk a world once; ``profile`` overrides ``cfg.profile`` (a custom field of view)."""
     rng = np.random.default_rng(cfg.seed)
-    profile = PROFILES[cfg.profile]
+    profile = profile or PROFILES[cfg.profile]
     focal = profile.focal_px(cfg.frame_width)
     frame = LocalFrame(*world.origin)
     dt = 1.0 / cfg.fps
     truth, direction = _path(world.waypoints, cfg.speed_mps, dt)
     fixes = _fixes(rng, frame, truth, direction, cfg.fps, cfg)
     line = TrackLine(fixes, frame)
-    sway = _gauss_markov(rng, len(truth), dt, cfg.sway_deg, 2.0)
+    t_frames = np.arange(len(truth)) * dt
+    stride = 2 * math.pi * 0.9 * t_frames + rng.uniform(0, 2 * math.pi) + np.cumsum(rng.normal(0, 0.2, len(truth)))
+    sway = cfg.sway_deg * np.sin(stride) + _gauss_markov(rng, len(truth), dt, cfg.drift_deg, 5.0)
     # detections per object: frame index -> box
     seen: dict[str, list[tuple[int, tuple[float, float, float, float]]]] = {}
     for i, p in enumerate(truth):
@@ -184,18 +191,20 @@ def simulate(world: World, cfg: SimConfig = SimConfig()) -> SimWalk:
                 continue
             w, h = box[2] - box[0], box[3] - box[1]
             need = cfg.min_box_px if obj.class_name != "pole" else 5.0
-            p_det = min(max((w - need) / need, 0.0), 1.0) * (1.0 - cfg.miss_rate)
+            size = w if obj.class_name == "pole" else math.sqrt(w * h)  # what a detector needs is area
+            p_det = min(max((size - need) / (0.5 * need), 0.0), 1.0) * (1.0 - cfg.miss_rate)
             if obj.class_name == "pole" and h < 40:
                 p_det = 0.0
             if rng.random() < p_det:
-                noise = rng.normal(0, cfg.pixel_noise + 0.03 * w, 4)
+                sx, sy = cfg.pixel_noise + 0.03 * w, cfg.pixel_noise + 0.03 * min(h, 200.0)
+                noise = rng.normal(0, 1, 4) * np.array([sx, sy, sx, sy])
                 seen.setdefault(obj.key, []).append((i, tuple(float(v) for v in np.array(box) + noise)))
-    # the tracker: a new track after a gap of more than a second, sometimes a break in the middle
+    # the tracker: a new track after a gap of more than track_gap_s, sometimes a break in the middle
     runs: list[tuple[str, list[tuple[int, tuple]]]] = []
     for key, dets in seen.items():
         current = [dets[0]]
         for prev, det in zip(dets, dets[1:]):
-            if (det[0] - prev[0]) * dt > 1.0:
+            if (det[0] - prev[0]) * dt > cfg.track_gap_s:
                 runs.append((key, current))
                 current = []
             current.append(det)

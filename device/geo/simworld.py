@@ -32,7 +32,8 @@ def city_world(seed: int, *, walk_back: bool = True) -> World:
     def add(cls: str, e: float, n: float, h: float, facing: float, mount: str, key: str | None = None) -> None:
         nonlocal count
         count += 1
-        objects.append(TrueObject(key or f"c{count}", cls, float(e), float(n), float(h), float(facing % 360), mount))
+        scale = float(rng.uniform(0.8, 1.25))
+        objects.append(TrueObject(key or f"c{count}", cls, float(e), float(n), float(h), float(facing % 360), mount, scale))
 
     for leg, (a, b) in enumerate(zip(out, out[1:])):
         u, left, length = _leg_frame(a, b)
@@ -89,11 +90,12 @@ def write_walk(store, sim: SimWalk, profile: CameraProfile | None = None, *, loc
             if cls == "pole":
                 db["poles"].insert(common)
             else:
-                db["cameras"].insert({
+                table = db["cameras"]
+                table.insert({
                     **common, "uuid": str(uuidlib.uuid4()), "camera_type": cls,
                     "position_method": located.method if located else "none", "has_position": int(located is not None),
                 })
-                camera_id = db["cameras"].last_pk
+                camera_id = table.last_pk
             db["sightings"].insert_all(sighting_row(walk_id, camera_id, s) for s in sightings)
         db["walks"].update(walk_id, {"status": "completed", "frames": max((s.frame_index for s in sim.sightings), default=0) + 1})
     return walk_id

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -24,16 +23,19 @@ import numpy as np
 
 from ..types import Detection, Fix, Position, Sighting
 from .attributes import Box, View, propose_facing, propose_mount
-from .dedupe import REFOUND_GAP_S, TrackEstimate, find_merges
+from .dedupe import REFOUND_GAP_S, TrackEstimate
 from .heading import TrackLine
 from .lens import PROFILES, CameraProfile, profile_for
 from .local import LocalFrame, bearing_of
 from .locator import sighting_quality
-from .triangulate import TriangulatingLocator
+from .triangulate import TriangulatingLocator, radius
 
 log = logging.getLogger(__name__)
 
 COMPASS_SOURCES = ("compass", "imu")
+BRIDGE_GAP_S = 30.0
+MAX_TURN_DEG = 25.0  # sightings taken while the walker turned more than this over ~8 m give no bearing
+LENS_HEIGHT_M = 1.5  # the walker's camera above the ground (chest or hand)
 
 
 @dataclass(slots=True)
@@ -70,16 +72,19 @@ class WalkGeometry:
         self.locator = TriangulatingLocator(self.profile)
         db = store.db
         fixes = [
-            Fix(r["t"], None, r["latitude"], r["longitude"], eph=r["eph"], mode=r["mode"] if r["mode"] is not None else 3)
+            Fix(r["t"], None, r["latitude"], r["longitude"], course=r["course"], speed=r["speed"], eph=r["eph"],
+                mode=r["mode"] if r["mode"] is not None else 3)
             for r in db.query("SELECT * FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t", [walk_id])
         ]
         rows = list(db.query("SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id]))
         lats = [f.latitude for f in fixes] or [r["latitude"] for r in rows if r["latitude"] is not None]
         lons = [f.longitude for f in fixes] or [r["longitude"] for r in rows if r["longitude"] is not None]
         self.frame = LocalFrame.around(lats, lons) if lats else None
-        self.line = TrackLine(fixes, self.frame) if self.frame and len(fixes) >= 2 else None
+        # after the walk, positions are interpolated across dropouts of up to BRIDGE_GAP_S (with a larger eph)
+        self.line = TrackLine(fixes, self.frame, max_gap_s=BRIDGE_GAP_S) if self.frame and len(fixes) >= 2 else None
         compass = str(settings.get("heading_source", "")).lower() in COMPASS_SOURCES
         self.reheading = reheading and self.line is not None and not compass
+        self.covariances: dict[tuple[int, ...], np.ndarray] = {}  # last placement of each group, local frame
         self.by_camera: dict[int, list[Sighting]] = {}
         self.rows: dict[int, dict] = {}
         self.poles: dict[int, list[Sighting]] = {}
@@ -104,6 +109,9 @@ class WalkGeometry:
                 lat, lon, eph = float(plat), float(plon), pt.eph
         if self.reheading and lat is not None:
             smooth = self.line.heading(r["t"], centered=True)
+            turn = self.line.turn(r["t"])
+            if turn is not None and turn > MAX_TURN_DEG:  # at a corner no heading is trustworthy: no ray
+                smooth, bearing = None, None
             if smooth is not None:
                 if heading is not None and bearing is not None:
                     lens = bearing - heading  # lens angle plus mount yaw, as the live loop computed it
@@ -134,12 +142,15 @@ class WalkGeometry:
         best = min(placed, key=lambda sol: sol.located.uncertainty_m)
         if len(placed) == 1:
             lat, lon, unc = best.located.latitude, best.located.longitude, best.located.uncertainty_m
-        else:
-            w = np.array([1.0 / max(sol.located.uncertainty_m, 0.5) ** 2 for sol in placed])
-            en = np.array([self.local(sol.located.latitude, sol.located.longitude) for sol in placed])
-            e, n = (w[:, None] * en).sum(axis=0) / w.sum()
+            fused = best.covariance()
+        else:  # information-weighted fusion: passes from different sides pin down each other's range
+            info = [np.linalg.inv(sol.covariance() + 0.01 * np.eye(2)) for sol in placed]
+            en = [np.array(self.local(sol.located.latitude, sol.located.longitude)) for sol in placed]
+            fused = np.linalg.inv(sum(info))
+            e, n = fused @ sum(i @ x for i, x in zip(info, en))
             lat, lon = (float(v) for v in self.frame.to_wgs84(e, n))
-            unc = 1.0 / math.sqrt(float(w.sum()))
+            unc = radius(fused)
+        self.covariances[tuple(sorted(camera_ids))] = fused
         return {
             "latitude": lat, "longitude": lon, "uncertainty_m": round(unc, 2), "position_method": best.located.method,
             "has_position": 1, "geo_rays": sum(sol.rays for sol in solutions), "bearing_spread_deg": best.spread_deg,
@@ -154,18 +165,23 @@ class WalkGeometry:
         if placed["latitude"] is not None and self.line is not None:
             cam = self.local(placed["latitude"], placed["longitude"])
             lateral = self.line.lateral_distance(*cam)
-        if class_name == "fixed" and cam is not None:
+        boxes = {s.frame_index: Box(s.detection.x1, s.detection.y1, s.detection.x2, s.detection.y2) for s in sightings}
+        mount = propose_mount(boxes, self.pole_boxes, lateral_m=lateral, uncertainty_m=placed["uncertainty_m"])
+        # a camera on a pole may face either way along the street: its box cannot tell front from back
+        if class_name == "fixed" and cam is not None and mount.mount != "pole":
             views = []
             for s in sightings:
                 if s.position is not None:
                     we, wn = self.local(s.position.latitude, s.position.longitude)
                     d = s.detection
-                    views.append(View(float(bearing_of(we - cam[0], wn - cam[1])), Box(d.x1, d.y1, d.x2, d.y2)))
+                    # a pinhole box scales with the depth along the optical axis, not the range
+                    off_axis = math.radians(self.profile.angle_of(d.center[0], s.frame_width))
+                    depth = math.hypot(we - cam[0], wn - cam[1]) * math.cos(off_axis)
+                    width_m = d.width * depth / self.profile.focal_px(s.frame_width)
+                    views.append(View(float(bearing_of(we - cam[0], wn - cam[1])), Box(d.x1, d.y1, d.x2, d.y2), width_m))
             facing = propose_facing(views)
             if facing is not None:
                 out["direction"], out["direction_uncertainty_deg"] = facing.direction, facing.uncertainty_deg
-        boxes = {s.frame_index: Box(s.detection.x1, s.detection.y1, s.detection.x2, s.detection.y2) for s in sightings}
-        mount = propose_mount(boxes, self.pole_boxes, lateral_m=lateral, triangulated=placed["position_method"] == "triangulation")
         out["mount"], out["mount_evidence"] = mount.mount, mount.evidence
         return out
 
@@ -187,8 +203,23 @@ class WalkGeometry:
         if camera["latitude"] is None or not sightings:
             return None
         e, n = self.local(camera["latitude"], camera["longitude"])
-        return TrackEstimate(camera["id"], camera["camera_type"], e, n, camera["uncertainty_m"] or 10.0,
-                             frozenset(s.frame_index for s in sightings), sightings[0].t, sightings[-1].t, len(sightings))
+        unc = camera["uncertainty_m"] or 10.0
+        cov = self.covariances.get((camera["id"],), np.eye(2) * unc * unc)
+        return TrackEstimate(camera["id"], camera["camera_type"], e, n, unc,
+                             frozenset(s.frame_index for s in sightings), sightings[0].t, sightings[-1].t, len(sightings),
+                             self.height(sightings, e, n), tuple(cov.ravel()))
+
+    def height(self, sightings: list[Sighting], east: float, north: float) -> float | None:
+        """Median height above ground of the box centre, assuming a level lens at ``LENS_HEIGHT_M``."""
+        heights = []
+        for s in sightings:
+            if s.position is None:
+                continue
+            we, wn = self.local(s.position.latitude, s.position.longitude)
+            rng = math.hypot(east - we, north - wn)
+            yc = (s.detection.y1 + s.detection.y2) / 2
+            heights.append(LENS_HEIGHT_M + rng * (s.frame_height / 2 - yc) / self.profile.focal_px(s.frame_width))
+        return float(np.median(heights)) if heights else None
 
     def update_group(self, kept: dict[str, Any], member_ids: list[int], class_name: str) -> dict[str, Any]:
         """Recompute and write one kept camera row from itself and its members."""
@@ -198,14 +229,12 @@ class WalkGeometry:
         if kept["review_state"] == "pending":
             values.update(self.attributes(ids, class_name, placed))
             values["camera_type"] = class_name
+        if placed["latitude"] is not None:
+            e, n = self.local(placed["latitude"], placed["longitude"])
+            height = self.height([s for c in ids for s in self.by_camera.get(c, [])], e, n)
+            values["height_m"] = None if height is None else round(height, 1)
         else:  # never overwrite what a reviewer decided
             values = {k: v for k, v in values.items() if k not in ("latitude", "longitude", "uncertainty_m", "position_method")}
         self.store.db["cameras"].update(kept["id"], values)
         return values
 
-
-def group_class(geometry: WalkGeometry, cameras: list[dict[str, Any]]) -> str:
-    votes: Counter[str] = Counter()
-    for c in cameras:
-        votes[c["camera_type"]] += max(len(geometry.by_camera.get(c["id"], [])), 1)
-    return votes.most_common(1)[0][0]

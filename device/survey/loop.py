@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from ..capture import CaptureError, FrameSource
 from ..detect import Detector
-from ..geo import CameraProfile, bearing_to
-from ..geo.locator import Locator, RangeLocator
+from ..geo import CameraProfile, bearing_to, default_locator, finalize_walk
+from ..geo.locator import Locator
 from ..gps.base import GpsSource
 from ..gps.track import GpsTrack
 from ..store import DiskFullError, Store
@@ -78,7 +78,7 @@ class Survey:
         self.source, self.detector, self.store, self.walk_id = source, detector, store, walk_id
         self.profile, self.gps_track, self.gps_source = profile, gps_track, gps_source
         self.options = options or SurveyOptions()
-        self.locator = locator or RangeLocator(profile)
+        self.locator = locator or default_locator(profile)
         self.observers = list(observers)
         self.video_start_utc = video_start_utc
         self.progress = progress
@@ -223,9 +223,5 @@ class Survey:
         )
 
     def _finalize(self) -> None:
-        """Walk-level geolocation (triangulation, de-duplication, facing, mount) when that stage is installed."""
-        try:
-            from ..geo import finalize_walk  # noqa: PLC0415 - optional stage
-        except ImportError:
-            return
+        """Walk-level geolocation: re-smoothed headings, triangulation, de-duplication, facing and mount."""
         finalize_walk(self.store, self.walk_id, self.profile)

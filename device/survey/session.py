@@ -96,7 +96,7 @@ def run_walk(
     track = GpsTrack(fixes or (), max_gap_s=config.gps.max_gap_s, heading_distance_m=config.gps.heading_distance_m)
     survey = Survey(
         source, detector, store, walk_id, profile=profile, gps_track=track, gps_source=gps_source,
-        locator=_locator(profile), options=options_from(config), observers=observers,
+        options=options_from(config), observers=observers,
         video_start_utc=video_start_utc, progress=progress,
     )
     if fixes:
@@ -110,12 +110,3 @@ def run_walk(
         source.close()
     return store, result
 
-
-def _locator(profile: CameraProfile):
-    try:
-        from ..geo import default_locator  # noqa: PLC0415 - the triangulating locator, when installed
-    except ImportError:
-        from ..geo import RangeLocator  # noqa: PLC0415
-
-        return RangeLocator(profile)
-    return default_locator(profile)
