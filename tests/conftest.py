@@ -18,7 +18,10 @@ sys.path.insert(0, str(REPO / "tests"))  # tests/helpers/ is importable as `help
 
 
 def shared_data_dir() -> Path:
-    return Path(os.environ.get("SOUSVEILLANCE_SHARED", REPO.parent / "shared")) / "data"
+    """The shared data folder itself ($SOUSVEILLANCE_SHARED, as in models/paths.py), else ../shared/data."""
+    if os.environ.get("SOUSVEILLANCE_SHARED"):
+        return Path(os.environ["SOUSVEILLANCE_SHARED"])
+    return REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
