@@ -1,0 +1,372 @@
+"""``sousveillance model ...``: build datasets, import the COCO start, train, evaluate and export the detector.
+
+Every sub-command imports its heavy libraries (torch, Ultralytics) only when it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from pathlib import Path
+
+import click
+
+log = logging.getLogger(__name__)
+
+# Other engineers' command groups under `model`, loaded only when named.
+LAZY: dict[str, tuple[str, str]] = {
+    "synth": ("sousveillance.models.synth.cli:synth", "Generate synthetic training images (Blender)."),
+}
+
+
+class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY:
+            module_name, attr = LAZY[name][0].split(":")
+            try:
+                return getattr(importlib.import_module(module_name), attr)
+            except (ModuleNotFoundError, AttributeError):
+                help_text = LAZY[name][1]
+
+                @click.command(name=name, help=f"{help_text}\n\n(Not available in this installation.)")
+                def _missing() -> None:
+                    raise click.ClickException(f"'model {name}' is not available in this installation")
+
+                return _missing
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Group)
+def model() -> None:
+    """Build datasets, train, evaluate and export the CCTV detector.
+
+    \b
+    Example:
+      sousveillance model dataset --synth /work/runs/synth/v1 -o /work/runs/datasets/main
+      sousveillance model train --data /work/runs/datasets/main/data.yaml --hours 0.5
+    """
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@model.command("import-tflite")
+@click.option("--tflite", type=click.Path(path_type=Path), default=None, help="INT8 TFLite YOLOv8n (default: shared).")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None, help="Checkpoint to write.")
+@click.option("--image", type=click.Path(path_type=Path), default=None, help="Image to compare on (bus.jpg).")
+def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> None:
+    """Dequantise the COCO YOLOv8n TFLite export into an Ultralytics checkpoint and prove it matches.
+
+    \b
+    Example:
+      sousveillance model import-tflite -o /work/runs/init/yolov8n_coco_tflite.pt
+    """
+    from . import tflite_import as ti
+    from .paths import offline_env, ultralytics_asset
+    from .train import coco_init_checkpoint
+
+    offline_env()
+    tflite = tflite or ti.default_tflite_path()
+    if not tflite.is_file():
+        raise click.ClickException(f"TFLite model not found: {tflite}")
+    model = ti.build_model(ti.read_convolutions(tflite), ti.coco_names(tflite.parent / "metadata.yaml"))
+    cmp = ti.verify(model, tflite, image or ultralytics_asset("bus.jpg"))
+    names = model.names
+    click.echo(f"{cmp.image}: TFLite {len(cmp.tflite)} boxes, PyTorch {len(cmp.torch)} boxes, matched {cmp.matched}")
+    click.echo(f"  largest raw difference: class score {cmp.max_abs_score:.4f}")
+    for t in cmp.tflite:
+        click.echo(f"  tflite {names[t.class_id]:<10} {t.confidence:.3f} [{t.x1:.0f} {t.y1:.0f} {t.x2:.0f} {t.y2:.0f}]")
+    for t in cmp.torch:
+        click.echo(f"  torch  {names[t.class_id]:<10} {t.confidence:.3f} [{t.x1:.0f} {t.y1:.0f} {t.x2:.0f} {t.y2:.0f}]")
+    if not cmp.agrees:
+        raise click.ClickException("the imported model does not reproduce the TFLite detections")
+    if out is None:
+        path = coco_init_checkpoint()
+    else:
+        out.unlink(missing_ok=True)
+        path = coco_init_checkpoint(out)
+    click.echo(f"checkpoint: {path}")
+
+
+@model.command("dataset")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Dataset folder to (re)write.")
+@click.option("--synth", multiple=True, type=click.Path(path_type=Path), help="Synthetic YOLO folder (repeatable).")
+@click.option("--extra", multiple=True, type=click.Path(path_type=Path), help="Other YOLO folder for train.")
+@click.option("--walks", multiple=True, type=click.Path(path_type=Path), help="Walk database (reviewed cameras).")
+@click.option("--real/--no-real", default=True, show_default=True, help="Use ../shared/data/real (train + val).")
+@click.option("--real-repeat", default=3, show_default=True, help="Oversample the real train photos.")
+@click.option("--imgsz", default=640, show_default=True, help="Training size (and tile size).")
+@click.option("--tile/--no-tile", default=True, show_default=True, help="Add native-resolution tiles.")
+@click.option("--synth-tiles/--no-synth-tiles", default=True, show_default=True, help="Tiles of synthetic images too.")
+@click.option("--synth-max", type=int, default=None, help="Use at most this many synthetic images (evenly spread).")
+def dataset(
+    out: Path,
+    synth: tuple[Path, ...],
+    extra: tuple[Path, ...],
+    walks: tuple[Path, ...],
+    real: bool,
+    real_repeat: int,
+    imgsz: int,
+    tile: bool,
+    synth_tiles: bool,
+    synth_max: int | None,
+) -> None:
+    """Assemble a YOLO dataset: synthetic + real train photos (+ walk exports); val = the real val photos.
+
+    \b
+    Example:
+      sousveillance model dataset --synth /work/runs/synth/v1 --walks ~/sousveillance/walks.db -o /work/runs/ds
+    """
+    from .data.assemble import assemble, folder_source, real_sources
+    from .data.walks import WalkExportError, export_walks
+    from .paths import shared_data
+
+    sources = []
+    try:
+        if walks:
+            exported = out.parent / f"{out.name}-walks"
+            ws = export_walks(list(walks), exported)
+            click.echo(f"walks: {ws.positives} positive images ({ws.boxes} boxes), {ws.negatives} hard negatives")
+            if ws.positives + ws.negatives:
+                sources.append(folder_source("walks", exported))
+        if real:
+            sources += real_sources(shared_data() / "real", repeat=real_repeat)
+        sources += [folder_source(f"synth{i}", p, tile=synth_tiles, limit=synth_max) for i, p in enumerate(synth)]
+        sources += [folder_source(f"extra{i}", p) for i, p in enumerate(extra)]
+        summary = assemble(out, sources, imgsz=imgsz, tile=tile)
+    except (FileNotFoundError, ValueError, WalkExportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(summary.as_dict(), indent=2))
+    click.echo(f"data: {summary.data_yaml}")
+
+
+@model.command("train")
+@click.option("--data", type=click.Path(path_type=Path), required=True, help="data.yaml of the dataset.")
+@click.option("--name", default="sousveillance-n", show_default=True, help="Run name (resumes when it exists).")
+@click.option("--init", default="coco-tflite", show_default=True, help="coco-tflite | scratch | weights.pt")
+@click.option("--epochs", default=30, show_default=True)
+@click.option("--hours", type=float, default=None, help="Wall-clock budget (overrides --epochs).")
+@click.option("--imgsz", default=640, show_default=True)
+@click.option("--batch", default=8, show_default=True)
+@click.option("--device", default=None, help="cpu, 0, ... (default: GPU when present).")
+@click.option("--threads", default=2, show_default=True, help="Torch CPU threads.")
+@click.option("--fraction", default=1.0, show_default=True, help="Share of the train images to use.")
+@click.option("--project", type=click.Path(path_type=Path), default=None, help="Runs folder (default /work/runs).")
+def train_cmd(
+    data: Path, name: str, init: str, epochs: int, hours: float | None, imgsz: int, batch: int,
+    device: str | None, threads: int, fraction: float, project: Path | None,
+) -> None:  # fmt: skip
+    """Train (or resume) the detector with Ultralytics, offline.
+
+    \b
+    Example:
+      nice -n 10 sousveillance model train --data /work/runs/ds/data.yaml --hours 0.6
+    """
+    from .train import TrainSettings, train
+
+    s = TrainSettings(data, name, init, epochs, hours, imgsz, batch, device, threads, fraction=fraction)
+    try:
+        r = train(s, project)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{'resumed' if r.resumed else 'trained'} {r.run_dir} in {r.seconds:.0f} s; best: {r.best}")
+
+
+
+
+@model.command("convert")
+@click.argument("fmt", type=click.Choice(["stanford", "vistas", "coco", "voc"]))
+@click.argument("annotations", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Output YOLO folder.")
+@click.option("--images", type=click.Path(path_type=Path), default=None, help="Folder holding the images.")
+@click.option("--camera-class", type=click.Choice(["dome", "fixed", "ptz"]), default="fixed", show_default=True,
+              help="Class for cameras whose type the format does not give.")  # fmt: skip
+@click.option("--split", default=None, help="stanford only: train or valid.")
+def convert(
+    fmt: str, annotations: tuple[Path, ...], out: Path, images: Path | None, camera_class: str, split: str | None
+) -> None:
+    """Convert public CCTV annotations (Stanford meta.csv, Mapillary Vistas CSV, COCO JSON, Pascal VOC) to YOLO.
+
+    \b
+    Example:
+      sousveillance model convert coco ../shared/data/annotations/seaberry-resurveilling/obj365/val-coco.json \\
+          --images ~/objects365/val -o /work/runs/obj365
+    """
+    from .data import convert as cv
+    from .data.yolo import CLASS_NAMES
+
+    cls = CLASS_NAMES.index(camera_class)
+    try:
+        if fmt == "stanford":
+            items = [im for a in annotations for im in cv.read_stanford(a, split)]
+        elif fmt == "vistas":
+            sizes = cv.image_sizes(images)
+            items = [im for a in annotations for im in cv.read_vistas(a, sizes, cls)]
+        elif fmt == "coco":
+            items = [im for a in annotations for im in cv.read_coco(a, cls)]
+        else:
+            files = [f for a in annotations for f in (sorted(a.glob("*.xml")) if a.is_dir() else [a])]
+            items = cv.read_voc(files, cls)
+    except (cv.ConvertError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    s = cv.write_yolo(items, out, images)
+    click.echo(f"{s.images} images, {s.boxes} boxes {s.per_class}; {s.written} label files in {out / 'labels'}")
+    if s.missing_size:
+        click.echo(f"{len(s.missing_size)} images skipped: size unknown (give --images with the image files)")
+
+
+def _command_line() -> str:
+    import sys
+
+    return " ".join(["sousveillance", *sys.argv[1:]]) if sys.argv[1:2] == ["model"] else ""
+
+
+@model.command("eval")
+@click.option("--model", "weights", type=click.Path(path_type=Path), default=None,
+              help="Weights (.pt, .onnx, NCNN folder); default: the shipped .pt.")  # fmt: skip
+@click.option("--conf", default=0.30, show_default=True, help="Operating threshold (the device's detector.conf).")
+@click.option("--imgsz", default=640, show_default=True, help="Inference size (the device's default).")
+@click.option("--val", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of labelled images (YOLO layout); default: the real val photos.")  # fmt: skip
+@click.option("--negatives", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of images without cameras; default: ../shared/data/negatives.")  # fmt: skip
+@click.option("--as", "as_name", default=None, help="Record as a row of the init comparison instead (e.g. scratch).")
+@click.option("--card/--no-card", default=True, show_default=True, help="Rewrite models/MODEL_CARD.md.")
+@click.option("--threads", default=2, show_default=True)
+def eval_cmd(
+    weights: Path | None,
+    conf: float,
+    imgsz: int,
+    val: Path | None,
+    negatives: Path | None,
+    as_name: str | None,
+    card: bool,
+    threads: int,
+) -> None:
+    """Evaluate on the real validation photos and the street negatives; write the model card.
+
+    \b
+    Example:
+      sousveillance model eval --model models/weights/sousveillance-n.pt
+      sousveillance model eval --model /work/runs/cmp/cmp-scratch/weights/best.pt --as scratch --no-card
+    """
+    from dataclasses import asdict
+
+    from . import card as card_mod
+    from . import PT_PATH
+    from .data.yolo import find_images
+    from .evaluate import EvalSettings, evaluate, negative_images, real_val_images
+
+    weights = weights or PT_PATH
+    try:
+        val_images = tuple(find_images(val)) if val else real_val_images()
+        negs = negative_images(negatives)
+        s = EvalSettings(weights, imgsz, conf, val_images=val_images, negatives=negs, threads=threads)
+        report = evaluate(s, failures_dir=None if as_name else card_mod.records_dir())
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    m = report.metrics
+    click.echo(
+        f"camera AP50 {m.camera_ap50:.3f}  recall@{conf:.2f} {m.camera_recall:.3f}  precision {m.camera_precision:.3f}"
+        f"  mAP50 {m.map50:.3f}  mAP50-95 {m.map50_95:.3f}  FP/negative {report.fp_per_negative:.3f}"
+    )
+    for size, v in m.by_size.items():
+        click.echo(f"  {size:<7} boxes {int(v['boxes']):>3}  AP50 {v['ap50']:.3f}  recall {v['recall']:.3f}")
+    click.echo("  per class AP50: " + ", ".join(f"{k} {v:.3f}" for k, v in m.per_class_ap50.items()))
+    for sp in report.speed:
+        click.echo(f"  speed: {sp.ms_per_image:.0f} ms/image ({sp.runtime}, {sp.imgsz} px, {sp.threads} threads)")
+    command = _command_line() or f"sousveillance model eval --model {weights}"
+    if as_name:
+        rec = card_mod.load("compare") or {"rows": [], "text": ""}
+        rows = [r for r in rec["rows"] if r["name"] != as_name]
+        rows.append({"name": as_name, "camera_ap50": m.camera_ap50, "camera_recall": m.camera_recall,
+                     "map50": m.map50, "command": command})  # fmt: skip
+        rec["rows"] = rows
+        card_mod.record("compare", rec)
+    else:
+        card_mod.record("eval", {**asdict(report), "imgsz": imgsz, "command": command})
+    if card:
+        click.echo(f"model card: {card_mod.write_card()}")
+
+
+
+
+@model.command("export")
+@click.option("--weights", type=click.Path(path_type=Path), default=None, help="Default: the shipped .pt.")
+@click.option("--ship", "run_dir", type=click.Path(path_type=Path), default=None,
+              help="First ship this training run's best.pt into models/weights/.")  # fmt: skip
+@click.option("--format", "formats", multiple=True, type=click.Choice(["onnx", "ncnn"]), default=("onnx", "ncnn"),
+              show_default=True)  # fmt: skip
+@click.option("--imgsz", default=640, show_default=True)
+@click.option("--card/--no-card", default=True, show_default=True, help="Rewrite models/MODEL_CARD.md.")
+def export_cmd(weights: Path | None, run_dir: Path | None, formats: tuple[str, ...], imgsz: int, card: bool) -> None:
+    """Export to ONNX and NCNN next to the weights and check each export agrees with the PyTorch model.
+
+    \b
+    Example:
+      sousveillance model export --ship /work/runs/sousveillance-n
+    """
+    import cv2
+
+    from . import PT_PATH, WEIGHTS_DIR
+    from . import card as card_mod
+    from .evaluate import load_model, measure_speed, negative_images, real_val_images
+    from .export import check_export, export_one, ncnn_forward_ms
+    from .paths import ultralytics_asset
+    from .ship import ship
+
+    try:
+        if run_dir is not None:
+            weights = ship(run_dir, WEIGHTS_DIR)
+            click.echo(f"shipped {weights}")
+        weights = weights or PT_PATH
+        if not weights.is_file():
+            raise FileNotFoundError(f"weights not found: {weights}")
+        probes = [ultralytics_asset("bus.jpg")]
+        try:
+            probes += list(real_val_images()[:4]) + list(negative_images()[:2])
+        except OSError:
+            pass  # a user's clone without ../shared: bus.jpg alone
+        images = [cv2.imread(str(p)) for p in probes]
+        checks, notes, speeds = [], [], {}
+        for fmt in formats:
+            try:
+                path = export_one(weights, fmt, imgsz, weights.parent)
+            except Exception as exc:  # noqa: BLE001 - exporters fail in many ways; report and go on
+                notes.append(f"{fmt} export failed: {exc}")
+                click.echo(f"{fmt}: export failed: {exc}", err=True)
+                continue
+            c = check_export(weights, path, images, imgsz)
+            if fmt == "ncnn":
+                speeds[fmt] = f"{ncnn_forward_ms(path, imgsz, threads=1):.0f} ms per forward pass (1 thread)"
+            else:
+                ms = measure_speed(load_model(path), images[0], imgsz, threads=2, runtime=fmt).ms_per_image
+                speeds[fmt] = f"{ms:.0f} ms per image with pre/post-processing (2 threads)"
+            checks.append(c)
+            click.echo(
+                f"{fmt}: {path}  {c.matched}/{c.reference} detections matched, {c.extra} extra, "
+                f"max confidence difference {c.max_conf_delta:.4f}: {'agrees' if c.agrees else 'DIFFERS'}"
+            )
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    card_mod.record(
+        "export",
+        {
+            "command": _command_line() or "sousveillance model export",
+            "checks": [
+                {"format": c.format, "path": str(c.path), "images": c.images, "reference": c.reference,
+                 "matched": c.matched, "extra": c.extra, "max_conf_delta": c.max_conf_delta, "agrees": c.agrees,
+                 "speed": speeds.get(c.format)}
+                for c in checks
+            ],  # fmt: skip
+            "notes": notes,
+        },
+    )
+    if card:
+        click.echo(f"model card: {card_mod.write_card()}")
+    if any(not c.agrees for c in checks):
+        raise click.ClickException("an export does not agree with the PyTorch model")
+
+

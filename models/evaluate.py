@@ -1,0 +1,183 @@
+"""Evaluate a detector on the real validation photos and the street negatives (``sousveillance model eval``).
+
+Predictions for AP are taken at confidence 0.001 (the whole precision/recall curve); recall, precision and the false
+positives per negative image are read at the operating threshold (the device's ``detector.conf``). Images are run
+whole at the device's default size (640), the way the survey loop runs them without tiling.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .data.yolo import CLASS_NAMES, IMAGE_SUFFIXES, label_path_for, read_labels
+from .metrics import CAMERA_IDS, Box, ImageResult, Metrics, compute, false_positives_per_image, iou_matrix
+from .paths import offline_env, shared_data
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalSettings:
+    model: Path
+    imgsz: int = 640
+    conf: float = 0.30  # the device's default operating threshold
+    iou: float = 0.5  # NMS, as on the device
+    val_images: tuple[Path, ...] = ()
+    negatives: tuple[Path, ...] = ()
+    threads: int = 2
+
+
+@dataclass(slots=True)
+class Speed:
+    imgsz: int
+    ms_per_image: float  # median over runs, this machine
+    threads: int
+    runtime: str  # pytorch | ncnn | onnx
+
+
+@dataclass(slots=True)
+class EvalReport:
+    model: str
+    metrics: Metrics
+    negatives: int
+    fp_per_negative: float
+    fp_per_negative_by_conf: dict[str, float]
+    recall_by_conf: dict[str, float]
+    speed: list[Speed] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # example crops, relative to models/
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, default=float)
+
+
+def real_val_images(real_root: Path | None = None) -> tuple[Path, ...]:
+    root = real_root or shared_data() / "real"
+    split = yaml.safe_load((root / "split.yaml").read_text(encoding="utf-8"))
+    return tuple(root / p for p in split["val"])
+
+
+def negative_images(root: Path | None = None) -> tuple[Path, ...]:
+    root = root or shared_data() / "negatives"
+    return tuple(sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
+
+
+def truth_boxes(image: Path, width: int, height: int) -> list[Box]:
+    out = []
+    for b in read_labels(label_path_for(image)):
+        x1, y1, x2, y2 = b.to_pixels(width, height)
+        out.append(Box(x1, y1, x2, y2, b.class_id))
+    return out
+
+
+def load_model(path: Path) -> Any:
+    offline_env()
+    from ultralytics import YOLO
+
+    if not path.exists():
+        raise FileNotFoundError(f"model not found: {path}")
+    return YOLO(str(path), task="detect")
+
+
+def predict(model: Any, image: np.ndarray, imgsz: int, conf: float, iou: float) -> list[Box]:
+    r = model.predict(image, imgsz=imgsz, conf=conf, iou=iou, verbose=False, max_det=300)[0]
+    if r.boxes is None or len(r.boxes) == 0:
+        return []
+    xyxy, cf, cl = r.boxes.xyxy.cpu().numpy(), r.boxes.conf.cpu().numpy(), r.boxes.cls.cpu().numpy()
+    return [Box(*map(float, b), int(k), float(c)) for b, c, k in zip(xyxy, cf, cl)]
+
+
+def measure_speed(model: Any, image: np.ndarray, imgsz: int, threads: int, runtime: str, runs: int = 10) -> Speed:
+    predict(model, image, imgsz, 0.25, 0.5)  # warm-up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        predict(model, image, imgsz, 0.25, 0.5)
+        times.append((time.perf_counter() - t) * 1000)
+    return Speed(imgsz, float(np.median(times)), threads, runtime)
+
+
+def _save_crop(image: np.ndarray, box: Box, out: Path, label: str) -> None:
+    import cv2
+
+    h, w = image.shape[:2]
+    bw, bh = box.x2 - box.x1, box.y2 - box.y1
+    x1, y1 = int(max(0, box.x1 - bw)), int(max(0, box.y1 - bh))
+    x2, y2 = int(min(w, box.x2 + bw)), int(min(h, box.y2 + bh))
+    crop = image[y1:y2, x1:x2].copy()
+    cv2.rectangle(crop, (int(box.x1) - x1, int(box.y1) - y1), (int(box.x2) - x1, int(box.y2) - y1), (0, 0, 255), 2)
+    scale = 240 / max(crop.shape[:2])
+    if scale < 1:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out), crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    log.info("failure example %s: %s", out.name, label)
+
+
+def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: int = 6) -> EvalReport:
+    """Run the model on the validation photos and the negatives; compute every metric of the card."""
+    import cv2
+    import torch
+
+    torch.set_num_threads(s.threads)
+    model = load_model(s.model)
+    results: list[ImageResult] = []
+    missed: list[tuple[np.ndarray, Box, str]] = []
+    for path in s.val_images:
+        image = cv2.imread(str(path))
+        if image is None:
+            raise FileNotFoundError(f"cannot read image: {path}")
+        h, w = image.shape[:2]
+        res = ImageResult(path.name, truth_boxes(path, w, h), predict(model, image, s.imgsz, 0.001, s.iou))
+        results.append(res)
+        cams = [b for b in res.truth if b.class_id in CAMERA_IDS]
+        kept = [b for b in res.predictions if b.confidence >= s.conf and b.class_id in CAMERA_IDS]
+        ious = iou_matrix(cams, kept)
+        for i, b in enumerate(cams):
+            if not kept or ious[i].max() < 0.5:
+                missed.append((image, b, f"missed {CLASS_NAMES[b.class_id]} in {path.name}"))
+    metrics = compute(results, CLASS_NAMES, s.conf)
+    negatives: list[ImageResult] = []
+    false_pos: list[tuple[np.ndarray, Box, str]] = []
+    for path in s.negatives:
+        image = cv2.imread(str(path))
+        if image is None:
+            raise FileNotFoundError(f"cannot read image: {path}")
+        preds = predict(model, image, s.imgsz, 0.05, s.iou)
+        negatives.append(ImageResult(path.name, [], preds))
+        false_pos += [
+            (image, b, f"false {CLASS_NAMES[b.class_id]} {b.confidence:.2f} in {path.name}")
+            for b in preds
+            if b.confidence >= s.conf and b.class_id in CAMERA_IDS
+        ]
+    grid = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
+    from .metrics import recall_at
+
+    report = EvalReport(
+        model=str(s.model),
+        metrics=metrics,
+        negatives=len(negatives),
+        fp_per_negative=false_positives_per_image(negatives, s.conf),
+        fp_per_negative_by_conf={f"{c:.2f}": false_positives_per_image(negatives, c) for c in grid},
+        recall_by_conf={f"{c:.2f}": recall_at(results, CAMERA_IDS, c) for c in grid},
+    )
+    if s.val_images:
+        probe = cv2.imread(str(s.val_images[0]))
+        runtime = "ncnn" if s.model.is_dir() else s.model.suffix.lstrip(".").replace("pt", "pytorch")
+        report.speed.append(measure_speed(model, probe, s.imgsz, s.threads, runtime))
+    if failures_dir is not None:
+        false_pos.sort(key=lambda x: -x[1].confidence)
+        missed.sort(key=lambda x: x[1].area)
+        for kind, items in (("missed", missed), ("false", false_pos)):
+            for i, (image, box, label) in enumerate(items[: max_failures // 2]):
+                out = failures_dir / f"{kind}-{i}.jpg"
+                _save_crop(image, box, out, label)
+                report.failures.append(f"{out.name}: {label} ({box.x2 - box.x1:.0f}x{box.y2 - box.y1:.0f} px)")
+    return report

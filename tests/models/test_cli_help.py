@@ -1,0 +1,21 @@
+"""Every `sousveillance model` command has help text with an example."""
+
+import pytest
+from click.testing import CliRunner
+
+from sousveillance.models.cli import model
+
+COMMANDS = ["import-tflite", "dataset", "convert", "train", "eval", "export"]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_has_an_example(name):
+    result = CliRunner().invoke(model, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output and f"sousveillance model {name}" in result.output
+
+
+def test_group_lists_every_command_and_synth():
+    result = CliRunner().invoke(model, ["--help"])
+    for name in [*COMMANDS, "synth"]:
+        assert name in result.output

@@ -1,0 +1,104 @@
+"""One-epoch training on a tiny generated set runs end to end, and an interrupted run resumes."""
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sousveillance.models.cli import model
+from sousveillance.models.data.assemble import assemble, folder_source
+from sousveillance.models.train import TrainSettings, train
+
+pytestmark = pytest.mark.slow
+
+
+def _tiny_set(root, n=6, size=96):
+    """Grey street-ish images with a dark 'dome' (class 0) and a light 'fixed' box (class 1)."""
+    rng = np.random.default_rng(0)
+    for split, count in (("train", n), ("val", 2)):
+        for i in range(count):
+            img = np.full((size, size, 3), int(rng.integers(60, 200)), np.uint8)
+            lines = []
+            for cls, colour in ((0, (20, 20, 20)), (1, (240, 240, 240))):
+                w, h = rng.integers(12, 30, 2)
+                x, y = rng.integers(0, size - w), rng.integers(0, size - h)
+                cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), colour, -1)
+                lines.append(f"{cls} {(x + w / 2) / size:.6f} {(y + h / 2) / size:.6f} {w / size:.6f} {h / size:.6f}")
+            (root / split / "images").mkdir(parents=True, exist_ok=True)
+            (root / split / "labels").mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(root / split / "images" / f"im{i}.jpg"), img)
+            (root / split / "labels" / f"im{i}.txt").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    _tiny_set(root / "src")
+    srcs = [folder_source("gen", root / "src" / "train"), folder_source("gen", root / "src" / "val", split="val")]
+    summary = assemble(root / "ds", srcs, imgsz=64, tile=False)
+    assert summary.images[("gen", "train")] == 6 and summary.boxes[("val", "dome")] == 2
+    return summary.data_yaml
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_one_epoch_then_resume_after_a_crash(tiny_data, tmp_path):
+    s = TrainSettings(tiny_data, name="tiny", init="scratch", epochs=2, imgsz=64, batch=4, device="cpu", workers=0)
+
+    def crash_after_first_save(trainer):
+        raise Interrupted("power cut after epoch 1")
+
+    with pytest.raises(Interrupted):
+        train(s, project=tmp_path, callbacks={"on_model_save": crash_after_first_save})
+    run = tmp_path / "tiny"
+    assert (run / "weights" / "last.pt").is_file()
+    assert len((run / "results.csv").read_text().splitlines()) == 2  # header + epoch 1
+
+    r = train(s, project=tmp_path)  # the next session: continues at epoch 2
+    assert r.resumed
+    assert len((run / "results.csv").read_text().splitlines()) == 3
+    from ultralytics import YOLO
+
+    m = YOLO(str(r.best))
+    assert m.names == {0: "dome", 1: "fixed", 2: "ptz", 3: "pole"}
+    assert m.predict(np.zeros((96, 96, 3), np.uint8), imgsz=64, verbose=False)[0].boxes is not None
+
+    again = train(s, project=tmp_path)  # a complete run is not trained twice
+    assert not again.resumed and again.seconds == 0.0
+
+
+def test_cli_one_epoch_and_bad_data(tiny_data, tmp_path):
+    args = ["train", "--data", str(tiny_data), "--name", "cli", "--init", "scratch", "--epochs", "1",
+            "--imgsz", "64", "--batch", "4", "--device", "cpu", "--project", str(tmp_path)]  # fmt: skip
+    result = CliRunner().invoke(model, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli" / "weights" / "best.pt").is_file()
+    meta = yaml.safe_load((tmp_path / "cli" / "sousveillance.json").read_text())
+    assert meta["sessions"] == 1 and meta["seconds"] > 0
+
+    result = CliRunner().invoke(model, ["train", "--data", str(tmp_path / "none.yaml")])
+    assert result.exit_code != 0 and "data.yaml not found" in result.output
+
+
+def test_eval_writes_the_card_from_its_numbers(tiny_data, tmp_path, monkeypatch):
+    s = TrainSettings(tiny_data, name="ev", init="scratch", epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
+    r = train(s, project=tmp_path)
+    monkeypatch.setenv("SOUSVEILLANCE_CARD_DIR", str(tmp_path / "card"))
+    val = tiny_data.parent / "images" / "val"
+    result = CliRunner().invoke(
+        model, ["eval", "--model", str(r.best), "--val", str(val), "--negatives", str(val), "--imgsz", "64"]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    rec = json.loads((tmp_path / "card" / "eval.json").read_text())
+    assert rec["metrics"]["images"] == 2 and rec["metrics"]["camera_boxes"] == 4
+    card = (tmp_path / "card" / "MODEL_CARD.md").read_text()
+    assert "## Evaluation" in card and f"{rec['metrics']['camera_ap50']:.3f}" in card
+    assert "sousveillance model eval" in card
+
+    result = CliRunner().invoke(model, ["eval", "--model", str(tmp_path / "missing.pt"), "--val", str(val)])
+    assert result.exit_code != 0 and "model not found" in result.output
