@@ -7,6 +7,7 @@ survey refused to start because the disk is below ``service.min_free_mb``.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import datetime
@@ -167,8 +168,11 @@ def demo(db, max_frames, no_progress):
     if not video.exists():
         raise click.ClickException(f"the sample walk is missing from this installation ({SAMPLE_WALK})")
     config = _config(None, db=str(db))
+    # The renderer records when the video starts: the GPS log may begin later (a dropout), so do not guess.
+    start = datetime.fromisoformat(json.loads((SAMPLE_WALK / "truth.json").read_text())["start_utc"])
     click.echo(f"replaying the sample walk {video.name} ({SAMPLE_WALK})")
-    store, result = _guard(replay_walk, video, nmea, config, max_frames=max_frames, progress=not no_progress)
+    store, result = _guard(replay_walk, video, nmea, config, video_start=start, max_frames=max_frames,
+                           progress=not no_progress)
     _finish(store, result)
 
 

@@ -29,6 +29,7 @@ class WalkScore:
     facing: list[float] = field(default_factory=list)
     fixed_matched: int = 0
     mount: Counter = field(default_factory=Counter)
+    causes: Counter = field(default_factory=Counter)  # why a camera was missed or duplicated
 
 
 def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkScore:
@@ -58,15 +59,18 @@ def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkSc
         out.estimated = len(visible)
         by_key: dict[str, list[tuple[int, dict, list[dict]]]] = {}
         for cam in visible:
-            rows = group_sightings(store, cam["id"])
-            key = Counter(sim.truth[r["track_id"]] for r in rows).most_common(1)[0][0]
+            rows = [{**r, "_key": sim.truth[r["track_id"]]} for r in group_sightings(store, cam["id"])]
+            key = Counter(r["_key"] for r in rows).most_common(1)[0][0]
             by_key.setdefault(key, []).append((len(rows), cam, rows))
         for key in seen:
             found = sorted(by_key.get(key, []), key=lambda x: -x[0])
             if not found:
                 out.missed += 1
+                out.causes[_missed_cause(key, by_key, objects)] += 1
                 continue
             out.duplicates += len(found) - 1
+            for _, extra, extra_rows in found[1:]:
+                out.causes[_duplicate_cause(found[0][2], extra_rows, extra)] += 1
             _, cam, rows = found[0]
             if cam["latitude"] is not None:
                 out.errors.append(err(cam["latitude"], cam["longitude"], key))
@@ -81,6 +85,25 @@ def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkSc
                 if cam["direction"] is not None:
                     out.facing.append(abs(float(angle_diff(cam["direction"], truth.facing))))
     return out
+
+
+def _missed_cause(key: str, by_key: dict, objects: dict) -> str:
+    """Why a detected camera has no record of its own: its tracks were all merged into (or outvoted in) another's."""
+    for other, entries in by_key.items():
+        for _, _, rows in entries:
+            if any(r.get("_key") == key for r in rows):
+                kind = "same type" if objects[other].class_name == objects[key].class_name else "other type"
+                near = math.hypot(objects[other].east - objects[key].east, objects[other].north - objects[key].north) < 1.0
+                return f"missed: merged into {'a camera on the same pole' if near else 'a neighbour'} ({kind})"
+    return "missed: no placed track"
+
+
+def _duplicate_cause(kept_rows: list[dict], extra_rows: list[dict], extra: dict) -> str:
+    """Why a second record of one camera was not merged: a revisit or a re-found track, and whether it was placed."""
+    if extra["latitude"] is None:
+        return "duplicate: unplaced track"
+    gap = min(abs(a["t"] - b["t"]) for a in kept_rows for b in extra_rows)
+    return f"duplicate: {'re-found track' if gap < 30.0 else 'pass on the way back'} not merged"
 
 
 def _pct(values: list[float], q: float) -> str:
@@ -149,6 +172,7 @@ def geolocate(
                     for name in ("true_seen", "not_seen", "estimated", "duplicates", "missed", "fixed_matched"):
                         setattr(total, name, getattr(total, name) + getattr(s, name))
                     total.mount.update(s.mount)
+                    total.causes.update(s.causes)
                 not_seen += total.not_seen
                 count_err = abs(total.estimated - total.true_seen) / max(total.true_seen, 1) * 100
                 mount_known = sum(n for (t, p), n in total.mount.items() if p != "unknown")
@@ -160,6 +184,8 @@ def geolocate(
                     f"{_pct(total.baseline, 50):>8} {_pct(total.baseline, 90):>8} {_pct(total.live, 50):>8} {facing:>11} "
                     f"{mount_ok:>4}/{mount_known:<3}"
                 )
+                if total.causes:
+                    click.echo("    " + "; ".join(f"{cause}: {n}" for cause, n in sorted(total.causes.items())))
     click.echo(f"true = cameras detected at least once ({not_seen} never detected are left out); est = cameras after "
                "de-duplication; base = walker position at the best sighting; live = per track as the survey loop placed "
                f"it; facing = median error, proposed/fixed cameras; mount ok = right/proposed. {time.perf_counter() - started:.0f} s")

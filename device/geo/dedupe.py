@@ -6,7 +6,9 @@ passes every camera a second time. Two tracks are merged when
 - they are never in the same frame (two boxes in one frame are two cameras: the two on one pole stay apart),
 - their positions agree within their uncertainties (Mahalanobis distance under the summed 2x2 covariances at most
   ``gate_sigma``: an estimate is long along its line of sight, so two passes from opposite sides agree on a
-  cross; and at most ``max_distance_m`` apart), and
+  cross; and at most ``max_distance_m`` apart, widened to ``GATE_SIGMAS_M`` of the summed covariance for two vague
+  estimates of the same type: up to ``MAX_GATE_M`` for a track lost and re-found within ``LOST_GAP_S``, up to
+  ``REVISIT_GATE_M`` for a pass on the way back), and
 - their heights agree (pairs are ranked by distance and height difference, so two cameras on one pole pair up
   with themselves on the way back), and
 - they have the same type (a different type merges only within half the gate, and ranks after the same type:
@@ -25,7 +27,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .triangulate import radius
+
 HEIGHT_SIGMA_M = 0.5  # how well two passes agree on a camera's height (tells apart cameras on one pole)
+GATE_SIGMAS_M = 2.0  # distance gate in worst-direction sigmas of the summed covariance
+MAX_GATE_M = 35.0  # never merge a lost-and-refound track further apart than this
+REVISIT_GATE_M = 20.0  # ... and a pass on the way back no further than this from the first one
+LOST_GAP_S = 8.0  # tracks closer in time than this may be one track lost and re-found (the wide gate applies)
 REFOUND_GAP_S = 30.0  # a gap shorter than this is the same pass (lost and re-found), longer a revisit
 
 
@@ -94,7 +102,7 @@ def find_merges(
     for i, a in enumerate(tracks):
         for b in tracks[i + 1 :]:
             d = math.hypot(a.east - b.east, a.north - b.north)
-            if d <= max_distance_m:
+            if d <= _distance_gate(a.covariance() + b.covariance(), max_distance_m, _gap(a, b), a.class_name == b.class_name):
                 dh = abs(a.height_m - b.height_m) / HEIGHT_SIGMA_M if a.height_m is not None and b.height_m is not None else 0.0
                 other_type = 0.0 if a.class_name == b.class_name else 0.5 * gate_sigma  # prefer the same type
                 score = _mahalanobis(a.east - b.east, a.north - b.north, a.covariance() + b.covariance())
@@ -112,7 +120,8 @@ def find_merges(
         d = float(np.hypot(*(pa - pb)))
         score = _mahalanobis(*(pa - pb), ca + cb)
         gate = gate_sigma if ga.classes() & gb.classes() else 0.5 * gate_sigma
-        if score > gate or d > max_distance_m:
+        gap = min(_gap(x, y) for x in ga.members for y in gb.members)
+        if score > gate or d > _distance_gate(ca + cb, max_distance_m, gap, bool(ga.classes() & gb.classes())):
             continue
         ga.members += gb.members
         ga.frames |= gb.frames
@@ -132,6 +141,23 @@ def find_merges(
             score = _mahalanobis(m.east - kept.east, m.north - kept.north, m.covariance() + kept.covariance())
             merges.append(Merge(kept.camera_id, m.camera_id, "refound" if gap < REFOUND_GAP_S else "revisit", round(d, 2), round(score, 3)))
     return merges
+
+
+def _gap(a: TrackEstimate, b: TrackEstimate) -> float:
+    """Seconds between two tracks (negative when they overlap in time)."""
+    return max(a.t_first - b.t_last, b.t_first - a.t_last)
+
+
+def _distance_gate(cov: np.ndarray, max_distance_m: float, gap_s: float, same_type: bool = True) -> float:
+    """How far apart two estimates may be: ``max_distance_m``, widened for estimates that are themselves vague.
+
+    Two vague estimates of one camera (a single far box, a range guessed from size) can lie further apart than
+    ``max_distance_m``; the Mahalanobis gate still decides, the distance only bounds it (at ``MAX_GATE_M``).
+    """
+    if not same_type:  # the detector's type flips between neighbours too: no widening
+        return max_distance_m
+    cap = MAX_GATE_M if gap_s < LOST_GAP_S else REVISIT_GATE_M
+    return min(max(max_distance_m, GATE_SIGMAS_M * radius(cov)), cap)
 
 
 def _mahalanobis(de: float, dn: float, cov: np.ndarray) -> float:

@@ -106,6 +106,22 @@ class TrackLine:
             return None
         return float(bearing_of(e1 - e0, n1 - n0))
 
+    def course_near(self, t: float, *, within_s: float = 1.5, agree_deg: float = 15.0) -> float | None:
+        """The receiver's own course around ``t``: the mean of the fixes just before and after, when they agree.
+
+        At a corner a window over metres walked mixes the two streets; the Doppler course of the fixes around a
+        sighting follows the turn. While the walker is turning (the two courses disagree) there is none.
+        """
+        if len(self.t) < 2:
+            return None
+        i = int(np.searchsorted(self.t, t))
+        pair = [j for j in (i - 1, i) if 0 <= j < len(self.t) and abs(self.t[j] - t) <= within_s]
+        courses = [float(self.course[j]) for j in pair if not np.isnan(self.course[j])]
+        if len(courses) < 2 or abs((courses[1] - courses[0] + 180.0) % 360.0 - 180.0) > agree_deg:
+            return None
+        c = np.radians(courses)
+        return float(np.degrees(np.arctan2(np.sin(c).mean(), np.cos(c).mean())) % 360.0)
+
     def turn(self, t: float, *, span_m: float = 8.0) -> float | None:
         """Degrees the walker turned between the ``span_m`` before and after ``t``; None when unknown."""
         s = self.distance_at(t)

@@ -88,7 +88,7 @@ class TriangulatingLocator:
         min_spread_deg: float = 3.0,
         max_residual_m: float = 4.0,
         bearing_sigma_deg: float = 5.0,
-        range_error: float = 0.3,
+        range_error: float = 0.2,
         correlation_s: float = 3.0,
         max_depth_share: float = 0.5,
         size_noise: float = 0.4,

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 COMPASS_SOURCES = ("compass", "imu")
 BRIDGE_GAP_S = 30.0
-MAX_TURN_DEG = 25.0  # sightings taken while the walker turned more than this over ~8 m give no bearing
+HEADING_SPAN_M = 10.0  # metres walked around a sighting over which its heading is averaged (after the walk)
+MAX_TURN_DEG = 25.0  # beyond this turn over ~8 m the heading is the receiver's course at the nearest fixes, if they agree
 LENS_HEIGHT_M = 1.5  # the walker's camera above the ground (chest or hand)
 
 
@@ -108,10 +109,12 @@ class WalkGeometry:
                 plat, plon = self.frame.to_wgs84(pt.east, pt.north)
                 lat, lon, eph = float(plat), float(plon), pt.eph
         if self.reheading and lat is not None:
-            smooth = self.line.heading(r["t"], centered=True)
+            smooth = self.line.heading(r["t"], span_m=HEADING_SPAN_M, centered=True)
             turn = self.line.turn(r["t"])
-            if turn is not None and turn > MAX_TURN_DEG:  # at a corner no heading is trustworthy: no ray
-                smooth, bearing = None, None
+            if turn is not None and turn > MAX_TURN_DEG:  # at a corner: the nearest fix's own course, else no ray
+                smooth = self.line.course_near(r["t"])
+                if smooth is None:
+                    bearing = None
             if smooth is not None:
                 if heading is not None and bearing is not None:
                     lens = bearing - heading  # lens angle plus mount yaw, as the live loop computed it

@@ -141,3 +141,25 @@ def test_empty_walk_finalizes_to_nothing(store):
     report = finalize_walk(store, walk)
     assert report.cameras == 0 and report.merged == 0
     assert store.cameras(walk) == []
+
+
+def _estimate(camera_id: int, east: float, t_first: float, sd: float, frames: range):
+    from sousveillance.device.geo.dedupe import TrackEstimate
+
+    return TrackEstimate(camera_id, "fixed", east, 10.0, sd, frozenset(frames), t_first, t_first + 2.0, 8, 4.0,
+                         (sd * sd, 0.0, 0.0, sd * sd))
+
+
+def test_vague_track_lost_and_found_is_merged_even_when_far_apart():
+    from sousveillance.device.geo.dedupe import find_merges
+
+    # two range-only guesses of one far camera, 3 s apart: 18 m apart but each uncertain by 10 m
+    merges = find_merges([_estimate(1, 0.0, 100.0, 10.0, range(0, 8)), _estimate(2, 18.0, 105.0, 10.0, range(20, 28))])
+    assert [(m.kept_camera_id, m.merged_camera_id, m.reason) for m in merges] == [(1, 2, "refound")]
+
+
+def test_vague_tracks_minutes_apart_and_far_apart_stay_two_cameras():
+    from sousveillance.device.geo.dedupe import find_merges
+
+    # the same pair seen on the way back (minutes later) 25 m apart: two cameras, not one
+    assert find_merges([_estimate(1, 0.0, 100.0, 10.0, range(0, 8)), _estimate(2, 25.0, 400.0, 10.0, range(900, 908))]) == []

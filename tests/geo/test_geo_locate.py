@@ -135,3 +135,13 @@ def test_fixed_camera_gets_a_facing_proposal_and_a_dome_none(store):
     assert cameras["f"]["direction"] is not None
     assert abs(float(angle_diff(cameras["f"]["direction"], 330.0))) < 25.0
     assert cameras["f"]["direction_uncertainty_deg"] > 0
+
+
+def test_camera_just_past_a_corner_is_placed_from_the_receivers_course(store):
+    # seen only in the first metres after the turn, where a heading averaged over metres walked mixes two streets
+    world = World([(0.0, 0.0), (80.0, 0.0), (80.0, 60.0)], [TrueObject("corner", "dome", 76.5, 12.0, 4.0)])
+    sim, walk = run_walk(store, world)
+    finalize_walk(store, walk)
+    [camera] = store.cameras(walk)
+    assert camera["position_method"] != "walker"  # it got bearing rays, not just the walker's position
+    assert error_m(sim, camera, "corner") < 4.0, camera
