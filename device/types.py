@@ -65,6 +65,43 @@ class Position:
     utc: datetime | None = None
 
 
+def box_iou(a: Any, b: Any) -> float:
+    """Intersection over union of two boxes given by ``x1, y1, x2, y2`` attributes (``Box``, ``Detection``)."""
+    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    inter = ix * iy
+    union = max(0.0, a.x2 - a.x1) * max(0.0, a.y2 - a.y1) + max(0.0, b.x2 - b.x1) * max(0.0, b.y2 - b.y1) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A pixel box (x2/y2 exclusive), without class or confidence."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+    def iou(self, other: Any) -> float:
+        return box_iou(self, other)
+
+    def as_list(self) -> list[float]:
+        return [round(self.x1, 2), round(self.y1, 2), round(self.x2, 2), round(self.y2, 2)]
+
+
 @dataclass(frozen=True, slots=True)
 class Detection:
     """One box from the detector, in pixels of the full frame."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import Detection
+from ..types import Detection, box_iou
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +38,7 @@ def tiles_for(width: int, height: int, n: int, overlap: float = 0.2) -> list[Til
     return tiles
 
 
-def iou(a: Detection, b: Detection) -> float:
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    inter = ix * iy
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
+iou = box_iou  # kept under its old name for the tracker
 
 
 def merge_detections(dets: list[Detection], iou_threshold: float = 0.5) -> list[Detection]:

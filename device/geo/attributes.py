@@ -21,23 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..types import Box
 from .local import angle_diff
 
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-    @property
-    def width(self) -> float:
-        return self.x2 - self.x1
-
-    @property
-    def height(self) -> float:
-        return self.y2 - self.y1
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,40 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ...device.types import Box
+
 UNLABELLED_ID = 200
 CLASS_NAMES = ("dome", "fixed", "ptz", "pole")
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    """A pixel box, x2/y2 exclusive."""
-
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-    @property
-    def width(self) -> float:
-        return self.x2 - self.x1
-
-    @property
-    def height(self) -> float:
-        return self.y2 - self.y1
-
-    @property
-    def area(self) -> float:
-        return max(0.0, self.width) * max(0.0, self.height)
-
-    def iou(self, other: Box) -> float:
-        ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
-        iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
-        inter = ix * iy
-        union = self.area + other.area - inter
-        return inter / union if union > 0 else 0.0
-
-    def as_list(self) -> list[float]:
-        return [round(self.x1, 2), round(self.y1, 2), round(self.x2, 2), round(self.y2, 2)]
 
 
 @dataclass(slots=True)
