@@ -48,6 +48,9 @@ class GpsSettings(_Section):
 
 class DetectorSettings(_Section):
     model: str | None = Field(None, description="Model file (.pt, .onnx) or NCNN folder; default: the shipped model.")
+    backend: Literal["auto", "ncnn", "ultralytics"] = Field(
+        "auto", description="auto: NCNN models run on the ncnn runtime alone (no PyTorch), others through Ultralytics."
+    )
     imgsz: int = Field(640, ge=160, le=2048, description="Inference size in pixels (long side).")
     every: int = Field(1, ge=1, le=30, description="Run the detector on every Nth frame.")
     conf: float = Field(0.30, gt=0, lt=1, description="Minimum confidence of a detection.")

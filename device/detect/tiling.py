@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,3 +61,15 @@ def merge_detections(dets: list[Detection], iou_threshold: float = 0.5) -> list[
         if not duplicate:
             kept.append(det)
     return kept
+
+
+def detect_tiled(predict: Callable[[np.ndarray], list[Detection]], image: np.ndarray, tiles: int, iou_threshold: float) -> list[Detection]:
+    """``predict`` on the whole frame, plus on ``tiles_for`` tiles when ``tiles`` > 0, merged into frame pixels."""
+    dets = predict(image)
+    if tiles <= 0:
+        return dets
+    h, w = image.shape[:2]
+    for tile in tiles_for(w, h, tiles):
+        for d in predict(image[tile.y0 : tile.y1, tile.x0 : tile.x1]):
+            dets.append(Detection(d.x1 + tile.x0, d.y1 + tile.y0, d.x2 + tile.x0, d.y2 + tile.y0, d.confidence, d.class_id, d.class_name))
+    return merge_detections(dets, iou_threshold)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..types import Detection
 from .base import DetectorError
-from .tiling import merge_detections, tiles_for
+from .tiling import detect_tiled
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +81,7 @@ class YoloDetector:
         ]
 
     def detect(self, image: np.ndarray) -> list[Detection]:
-        dets = self._predict(image, self.imgsz)
-        if self.tiles <= 0:
-            return dets
-        h, w = image.shape[:2]
-        for tile in tiles_for(w, h, self.tiles):
-            crop = image[tile.y0 : tile.y1, tile.x0 : tile.x1]
-            for d in self._predict(crop, self.imgsz):
-                dets.append(
-                    Detection(d.x1 + tile.x0, d.y1 + tile.y0, d.x2 + tile.x0, d.y2 + tile.y0, d.confidence, d.class_id, d.class_name)
-                )
-        return merge_detections(dets, self.iou)
+        return detect_tiled(lambda im: self._predict(im, self.imgsz), image, self.tiles, self.iou)
 
     def predict_raw(self, image: np.ndarray) -> object:
         """Bare ``model.predict`` on one frame (for the benchmark's side-by-side baseline)."""

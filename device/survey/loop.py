@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..capture import CaptureError, FrameSource
@@ -51,7 +51,7 @@ class SurveyResult:
     fixes: int
     frames_with_fix: int
     error: str | None = None
-    camera_ids: list[int] = field(default_factory=list)
+    finalize_s: float = 0.0  # the end-of-walk placement (triangulation, de-duplication), once per walk
 
     @property
     def no_fix(self) -> bool:
@@ -208,6 +208,7 @@ class Survey:
             status, error = "failed", f"disk full: walk stopped after {self.frames} frames ({exc})"
         for obs in self.observers:  # before the walk-level work, which sends no watchdog pings
             obs.on_end(self._stats(), status)
+        finalize_start = time.perf_counter()
         try:
             if status != "failed":
                 self._finalize()
@@ -220,6 +221,7 @@ class Survey:
         return SurveyResult(
             walk_id=self.walk_id, status=status, frames=self.frames, cameras=self.recorder.cameras,
             poles=self.recorder.poles, fixes=self.fixes, frames_with_fix=self.frames_with_fix, error=error,
+            finalize_s=time.perf_counter() - finalize_start,
         )
 
     def _finalize(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..capture import FrameSource
 from ..config import Config
-from ..detect import Detector, YoloDetector
+from ..detect import Detector, open_detector
 from ..geo import CameraProfile, profile_for
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
 from ..gps.track import GpsTrack
@@ -31,9 +31,9 @@ def profile_from(config: Config) -> CameraProfile:
     return profile_for(cap.hfov_deg) if cap.hfov_deg else profile_for(cap.profile)
 
 
-def build_detector(config: Config) -> YoloDetector:
+def build_detector(config: Config) -> Detector:
     d = config.detector
-    return YoloDetector(d.model, imgsz=d.imgsz, conf=d.conf, iou=d.iou, tiles=d.tiles)
+    return open_detector(d.model, backend=d.backend, imgsz=d.imgsz, conf=d.conf, iou=d.iou, tiles=d.tiles)
 
 
 def options_from(config: Config) -> SurveyOptions:

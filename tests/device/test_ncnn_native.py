@@ -1,0 +1,57 @@
+"""The ncnn-only detector gives the same boxes as Ultralytics on the shipped NCNN model, without importing torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from sousveillance.device.commands import SAMPLE_WALK
+from sousveillance.device.detect import YoloDetector, open_detector
+from sousveillance.device.detect.ncnn_native import NcnnDetector
+from sousveillance.models import NCNN_DIR
+
+pytest.importorskip("ncnn")
+pytestmark = pytest.mark.skipif(not (NCNN_DIR / "model.ncnn.param").exists(), reason="no shipped NCNN model")
+
+
+def frames(step=10):
+    cap = cv2.VideoCapture(str(SAMPLE_WALK / "walk.mp4"))
+    out, i = [], 0
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            return out
+        if i % step == 0:
+            out.append(img)
+        i += 1
+
+
+def test_same_detections_as_ultralytics_on_the_sample_walk():
+    ours = NcnnDetector(NCNN_DIR, conf=0.1)
+    theirs = YoloDetector(NCNN_DIR, imgsz=640, conf=0.1)
+    compared = 0
+    for img in frames():
+        a = sorted(ours.detect(img), key=lambda d: -d.confidence)
+        b = sorted(theirs.detect(img), key=lambda d: -d.confidence)
+        assert len(a) == len(b)
+        for da, db in zip(a, b):
+            assert da.class_name == db.class_name
+            assert abs(da.confidence - db.confidence) < 0.01
+            assert max(abs(da.x1 - db.x1), abs(da.y1 - db.y1), abs(da.x2 - db.x2), abs(da.y2 - db.y2)) < 1.5
+            compared += 1
+    assert compared >= 5  # the model does find things in the walk at this threshold
+
+
+def test_the_device_picks_it_for_ncnn_models_and_never_imports_torch():
+    assert isinstance(open_detector(NCNN_DIR), NcnnDetector)
+    assert isinstance(open_detector(NCNN_DIR, backend="ultralytics"), YoloDetector)
+    code = (
+        "import sys, numpy as np; from sousveillance.device.detect import open_detector;"
+        "d = open_detector(); d.detect(np.zeros((360, 640, 3), np.uint8));"
+        "print(type(d).__name__, 'torch' in sys.modules, 'ultralytics' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["NcnnDetector", "False", "False"]
