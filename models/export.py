@@ -57,6 +57,8 @@ def export_one(pt: Path, fmt: str, imgsz: int, out_dir: Path | None = None) -> P
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     produced = Path(YOLO(str(pt)).export(format=fmt, imgsz=imgsz, half=False, dynamic=False, simplify=True))
+    if produced.is_dir():  # pnnx's sample script: a torch import and this machine's absolute paths, not model data
+        (produced / "model_ncnn.py").unlink(missing_ok=True)
     if out_dir is None or produced.parent == out_dir.resolve():
         return produced
     out_dir.mkdir(parents=True, exist_ok=True)
