@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..device.types import box_iou
+from .metrics import Box
 from .paths import shared_data
 
 log = logging.getLogger(__name__)
@@ -51,18 +53,6 @@ class TfliteConv:
     @property
     def key(self) -> tuple[Any, ...]:
         return (tuple(self.weight.shape), self.in_hw, self.out_hw)
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    """One detection in pixels of the original image."""
-
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    confidence: float
-    class_id: int
 
 
 @dataclass(slots=True)
@@ -268,15 +258,7 @@ def _nms(raw: np.ndarray, conf: float, iou: float) -> list[Box]:
     idx = torchvision.ops.batched_nms(
         torch.from_numpy(xyxy).float(), torch.from_numpy(scores).float(), torch.from_numpy(cls), iou
     ).numpy()
-    return [Box(*map(float, xyxy[i]), float(scores[i]), int(cls[i])) for i in idx]
-
-
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    inter = ix * iy
-    union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter
-    return inter / union if union > 0 else 0.0
+    return [Box(*map(float, xyxy[i]), class_id=int(cls[i]), confidence=float(scores[i])) for i in idx]
 
 
 def verify(model: Any, tflite_path: Path, image_path: Path, conf: float = 0.25, iou: float = 0.45) -> Comparison:
@@ -304,7 +286,7 @@ def verify(model: Any, tflite_path: Path, image_path: Path, conf: float = 0.25, 
         torch=_nms(raw_pt, conf, iou),
     )
     cmp.matched = sum(
-        any(p.class_id == t.class_id and _iou(p, t) >= 0.9 for p in cmp.torch) for t in cmp.tflite
+        any(p.class_id == t.class_id and box_iou(p, t) >= 0.9 for p in cmp.torch) for t in cmp.tflite
     )
     return cmp
 

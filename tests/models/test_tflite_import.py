@@ -4,6 +4,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from sousveillance.device.types import box_iou
 from sousveillance.models import tflite_import as ti
 from sousveillance.models.cli import model
 from sousveillance.models.paths import ultralytics_asset
@@ -34,7 +35,7 @@ def test_bus_predictions_match_the_interpreter(imported):
     assert cmp.agrees  # same boxes (IoU >= 0.9), same classes, none extra
     assert cmp.max_abs_score < 0.15  # the interpreter quantises activations too: scores agree to ~0.1
     for t in cmp.tflite:
-        p = max(cmp.torch, key=lambda b: ti._iou(b, t))
+        p = max(cmp.torch, key=lambda b: box_iou(b, t))
         assert abs(p.confidence - t.confidence) < 0.03
 
 
