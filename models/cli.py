@@ -260,6 +260,8 @@ def eval_cmd(
     from .evaluate import EvalSettings, evaluate, negative_images, real_val_images
 
     weights = weights or PT_PATH
+    if not weights.exists():
+        raise click.ClickException(f"model not found: {weights}")
     try:
         val_images = tuple(find_images(val)) if val else real_val_images()
         negs = negative_images(negatives)

@@ -60,12 +60,16 @@ class EvalReport:
 
 def real_val_images(real_root: Path | None = None) -> tuple[Path, ...]:
     root = real_root or shared_data() / "real"
+    if not (root / "split.yaml").is_file():
+        raise FileNotFoundError(f"real validation photos not found ({root / 'split.yaml'}): pass --val FOLDER")
     split = yaml.safe_load((root / "split.yaml").read_text(encoding="utf-8"))
     return tuple(root / p for p in split["val"])
 
 
 def negative_images(root: Path | None = None) -> tuple[Path, ...]:
     root = root or shared_data() / "negatives"
+    if not root.is_dir():
+        raise FileNotFoundError(f"street negatives not found ({root}): pass --negatives FOLDER")
     return tuple(sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
 
 
