@@ -183,6 +183,8 @@ def test_pages_work_with_every_outbound_request_blocked(server, page, walk_db):
     page.wait_for_selector("#map[data-ready='1']")
     assert page.locator("#map path.cam").count() == 5
     assert page.locator(".leaflet-control-scale").is_visible()
+    # let the map's crop thumbnails finish: leaving earlier aborts them, which is not a blocked request
+    page.wait_for_function("[...document.images].every(i => i.complete)")
     page.goto(f"{server}/walks/{walk_db.walk_id}/review")
     page.wait_for_selector("#review[data-ready='1']")
     page.wait_for_function("document.getElementById('best-crop').naturalWidth > 0")
