@@ -299,16 +299,21 @@ def eval_cmd(
 @click.option("--weights", type=click.Path(path_type=Path), default=None, help="Default: the shipped .pt.")
 @click.option("--ship", "run_dir", type=click.Path(path_type=Path), default=None,
               help="First ship this training run's best.pt into models/weights/.")  # fmt: skip
+@click.option("--last", "pick_last", is_flag=True,
+              help="With --ship: ship last.pt (the final epoch) rather than the epoch Ultralytics picked on val.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["onnx", "ncnn"]), default=("onnx", "ncnn"),
               show_default=True)  # fmt: skip
 @click.option("--imgsz", default=640, show_default=True)
 @click.option("--card/--no-card", default=True, show_default=True, help="Rewrite models/MODEL_CARD.md.")
-def export_cmd(weights: Path | None, run_dir: Path | None, formats: tuple[str, ...], imgsz: int, card: bool) -> None:
+def export_cmd(
+    weights: Path | None, run_dir: Path | None, pick_last: bool, formats: tuple[str, ...], imgsz: int, card: bool
+) -> None:
     """Export to ONNX and NCNN next to the weights and check each export agrees with the PyTorch model.
 
     \b
     Example:
       sousveillance model export --ship /work/runs/sousveillance-n
+      sousveillance model export --ship /work/runs/sousveillance-n --last
     """
     import cv2
 
@@ -321,7 +326,7 @@ def export_cmd(weights: Path | None, run_dir: Path | None, formats: tuple[str, .
 
     try:
         if run_dir is not None:
-            weights = ship(run_dir, WEIGHTS_DIR)
+            weights = ship(run_dir, WEIGHTS_DIR, pick="last" if pick_last else "best")
             click.echo(f"shipped {weights}")
         weights = weights or PT_PATH
         if not weights.is_file():

@@ -57,9 +57,15 @@ def compute_cost(weights: Path, imgsz: int = 640) -> tuple[float, int]:
     return float(get_flops(m, imgsz)), int(sum(p.numel() for p in m.parameters()))
 
 
-def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n") -> Path:
-    """Copy ``best.pt`` (else ``last.pt``) of ``run_dir`` to ``weights_dir/NAME.pt``; write VERSION and train.json."""
-    src = run_dir / "weights" / "best.pt"
+def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n", pick: str = "best") -> Path:
+    """Copy ``best.pt`` (else ``last.pt``) of ``run_dir`` to ``weights_dir/NAME.pt``; write VERSION and train.json.
+
+    ``pick="last"`` ships the final epoch: Ultralytics chooses ``best.pt`` by its fitness on the validation
+    images, so the final epoch is the choice that keeps those images out of model selection.
+    """
+    if pick not in ("best", "last"):
+        raise ValueError(f"pick must be best or last, got {pick!r}")
+    src = run_dir / "weights" / f"{pick}.pt"
     if not src.is_file():
         src = run_dir / "weights" / "last.pt"
     if not src.is_file():
@@ -75,6 +81,7 @@ def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n") -> Pat
     version = f"{name} {stamp} ({rec['epochs']} epochs, {rec['imgsz']} px, init {Path(str(rec['init'])).stem})"
     (weights_dir / "VERSION").write_text(version + "\n", encoding="utf-8")
     gflops, params = compute_cost(dest)
+    rec["picked"] = src.stem
     card.record("train", {**rec, "version": version, "gflops": gflops, "params": params, "weights": str(dest)})
     log.info("shipped %s -> %s (%s)", src, dest, version)
     return dest

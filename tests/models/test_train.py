@@ -104,3 +104,20 @@ def test_eval_writes_the_card_from_its_numbers(tiny_data, tmp_path, monkeypatch)
     assert result.exit_code != 0 and "model not found" in result.output
     result = CliRunner().invoke(model, ["eval", "--model", str(r.best), "--val", str(val), "--negatives", str(tmp_path / "no")])
     assert result.exit_code != 0 and "--negatives" in result.output
+
+
+def test_ship_copies_the_chosen_epoch_and_records_the_choice(tiny_data, tmp_path, monkeypatch):
+    import json
+
+    from sousveillance.models.ship import ship
+
+    s = TrainSettings(tiny_data, name="sh", init="scratch", epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
+    r = train(s, project=tmp_path)
+    monkeypatch.setenv("SOUSVEILLANCE_CARD_DIR", str(tmp_path / "card"))
+    dest = ship(r.best.parent.parent, tmp_path / "weights", pick="last")
+    assert dest == tmp_path / "weights" / "sousveillance-n.pt" and dest.stat().st_size > 0
+    rec = json.loads((tmp_path / "card" / "train.json").read_text())
+    assert rec["picked"] == "last" and rec["epochs"] == 1
+    assert "1 epochs" in (tmp_path / "weights" / "VERSION").read_text()
+    with pytest.raises(ValueError, match="best or last"):
+        ship(r.best.parent.parent, tmp_path / "weights", pick="newest")
