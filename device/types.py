@@ -103,24 +103,12 @@ class Box:
 
 
 @dataclass(frozen=True, slots=True)
-class Detection:
+class Detection(Box):
     """One box from the detector, in pixels of the full frame."""
 
-    x1: float
-    y1: float
-    x2: float
-    y2: float
     confidence: float
     class_id: int
     class_name: str
-
-    @property
-    def width(self) -> float:
-        return self.x2 - self.x1
-
-    @property
-    def height(self) -> float:
-        return self.y2 - self.y1
 
     @property
     def center(self) -> tuple[float, float]:

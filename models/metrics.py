@@ -16,25 +16,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..device.types import Box as PixelBox
+
 CAMERA_IDS = (0, 1, 2)
 SIZES = {"small": (0.0, 32.0**2), "medium": (32.0**2, 96.0**2), "large": (96.0**2, float("inf"))}
 IOU_RANGE = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 
 
 @dataclass(frozen=True, slots=True)
-class Box:
-    """A box in pixels; ``confidence`` is 1 for ground truth."""
+class Box(PixelBox):
+    """A box in pixels with its class; ``confidence`` is 1 for ground truth."""
 
-    x1: float
-    y1: float
-    x2: float
-    y2: float
     class_id: int
     confidence: float = 1.0
-
-    @property
-    def area(self) -> float:
-        return max(0.0, self.x2 - self.x1) * max(0.0, self.y2 - self.y1)
 
 
 @dataclass(slots=True)
