@@ -125,19 +125,28 @@ def _save_crop(image: np.ndarray, box: Box, out: Path, label: str) -> None:
     log.info("failure example %s: %s", out.name, label)
 
 
+def read_image(path: Path) -> np.ndarray:
+    """The image as BGR pixels; a clear error when it is missing or unreadable."""
+    import cv2
+
+    image = cv2.imread(str(path))
+    if image is None:
+        raise FileNotFoundError(f"cannot read image: {path}")
+    return image
+
+
 def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: int = 6) -> EvalReport:
     """Run the model on the validation photos and the negatives; compute every metric of the card."""
-    import cv2
     import torch
 
     torch.set_num_threads(s.threads)
     model = load_model(s.model)
     results: list[ImageResult] = []
+    probe: np.ndarray | None = None  # the first validation photo, for the speed figure
     missed: list[tuple[np.ndarray, Box, str]] = []
     for path in s.val_images:
-        image = cv2.imread(str(path))
-        if image is None:
-            raise FileNotFoundError(f"cannot read image: {path}")
+        image = read_image(path)
+        probe = image if probe is None else probe
         h, w = image.shape[:2]
         res = ImageResult(path.name, truth_boxes(path, w, h), predict(model, image, s.imgsz, 0.001, s.iou))
         results.append(res)
@@ -151,9 +160,7 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: in
     negatives: list[ImageResult] = []
     false_pos: list[tuple[np.ndarray, Box, str]] = []
     for path in s.negatives:
-        image = cv2.imread(str(path))
-        if image is None:
-            raise FileNotFoundError(f"cannot read image: {path}")
+        image = read_image(path)
         preds = predict(model, image, s.imgsz, 0.05, s.iou)
         negatives.append(ImageResult(path.name, [], preds))
         false_pos += [
@@ -172,8 +179,7 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: in
         fp_per_negative_by_conf={f"{c:.2f}": false_positives_per_image(negatives, c) for c in grid},
         recall_by_conf={f"{c:.2f}": recall_at(results, CAMERA_IDS, c) for c in grid},
     )
-    if s.val_images:
-        probe = cv2.imread(str(s.val_images[0]))
+    if probe is not None:
         runtime = "ncnn" if s.model.is_dir() else s.model.suffix.lstrip(".").replace("pt", "pytorch")
         report.speed.append(measure_speed(model, probe, s.imgsz, s.threads, runtime))
     if failures_dir is not None:

@@ -263,13 +263,11 @@ def _nms(raw: np.ndarray, conf: float, iou: float) -> list[Box]:
 
 def verify(model: Any, tflite_path: Path, image_path: Path, conf: float = 0.25, iou: float = 0.45) -> Comparison:
     """Run the TFLite interpreter and the PyTorch model on one image at 192 px and compare."""
-    import cv2
     import torch
 
-    img = cv2.imread(str(image_path))
-    if img is None:
-        raise FileNotFoundError(f"cannot read image: {image_path}")
-    x = letterbox(img, IMGSZ)
+    from .evaluate import read_image
+
+    x = letterbox(read_image(image_path), IMGSZ)
     it = _interpreter(tflite_path)
     it.set_tensor(it.get_input_details()[0]["index"], x[None])
     it.invoke()

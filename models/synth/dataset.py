@@ -24,7 +24,6 @@ from .labels import CLASS_NAMES, CutoutLabel, cutout_paths, list_cutouts
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class DatasetSpec:
     cutouts: Path
