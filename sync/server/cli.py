@@ -46,7 +46,9 @@ Example:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8600, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--title", default="Surveillance cameras", show_default=True, help="Title of the public map page.")
-@click.option("--tiles", default=None, help="Tile URL template of the map page (default: OpenStreetMap).")
+@click.option(
+    "--tiles", default=None, help="Tile URL template of the map page (default: OpenStreetMap; 'none': no tiles)."
+)
 def run(db: str, host: str, port: int, title: str, tiles: str | None) -> None:
     """Serve the device API, the public map page and the exports."""
     import uvicorn

@@ -1,4 +1,5 @@
-"""The public campaign map in a real Chromium: markers for merged features, popups with tags and contributors."""
+"""The public campaign map in a real Chromium: markers for merged features, popups with tags and contributors,
+a metric scale bar, and nothing fetched from outside the campaign server."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_public_map_shows_merged_cameras_offline(tmp_path):
 
     repo = Repository(str(tmp_path / "campaign.db"))
     alice, bob = repo.add_device("alice"), repo.add_device("bob")
-    with ThreadServer(create_app(repo, tiles="/no-tiles/{z}/{x}/{y}.png", title="Carte de test")) as server:
+    with ThreadServer(create_app(repo, tiles="none", title="Carte de test")) as server:
         for token, feat in [
             (alice, build_feature(48.86, 2.35, "dome")),
             (bob, build_feature(48.86002, 2.35002, "dome")),
@@ -42,6 +43,9 @@ def test_public_map_shows_merged_cameras_offline(tmp_path):
             page.wait_for_function("document.getElementById('count').textContent.includes('cameras')")
             assert page.text_content("#count") == "2 cameras"
             assert page.title() == "Carte de test"
+            assert page.text_content(".leaflet-control-scale").strip().endswith("m")  # metric scale bar
+            assert page.locator(".leaflet-control-attribution a").count() == 0  # no link to leafletjs.com
+            assert page.locator("img.leaflet-tile").count() == 0  # --tiles none: blank background
             markers = page.locator("path.leaflet-interactive")
             assert markers.count() == 2
             for i in range(2):

@@ -4,10 +4,12 @@
   var colors = { dome: "#b00", fixed: "#d70", panning: "#718" };
   var el = document.getElementById("map");
   var map = L.map(el).setView([48.8566, 2.3522], 13);
-  L.tileLayer(JSON.parse(el.dataset.tiles), {
-    maxZoom: 19,
-    attribution: "&copy; OpenStreetMap contributors",
-  }).addTo(map);
+  var tiles = JSON.parse(el.dataset.tiles);
+  map.attributionControl.setPrefix(false);  // Leaflet's prefix links to leafletjs.com: no outbound link by default
+  L.control.scale({ metric: true, imperial: false }).addTo(map);
+  if (tiles && tiles !== "none") {  // "none": a blank background, markers and scale bar only (fully offline)
+    L.tileLayer(tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(map);
+  }
 
   function escape(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
