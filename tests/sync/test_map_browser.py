@@ -16,7 +16,8 @@ pytestmark = [
 ]
 
 
-def test_public_map_shows_merged_cameras_offline(tmp_path):
+@pytest.mark.parametrize("tiles", ["/no-tiles/{z}/{x}/{y}.png", "none"], ids=["own-tiles", "no-tiles"])
+def test_public_map_shows_merged_cameras_offline(tmp_path, tiles):
     from playwright.sync_api import sync_playwright
 
     from sousveillance.sync.server.app import create_app
@@ -24,7 +25,7 @@ def test_public_map_shows_merged_cameras_offline(tmp_path):
 
     repo = Repository(str(tmp_path / "campaign.db"))
     alice, bob = repo.add_device("alice"), repo.add_device("bob")
-    with ThreadServer(create_app(repo, tiles="none", title="Carte de test")) as server:
+    with ThreadServer(create_app(repo, tiles=tiles, title="Carte de test")) as server:
         for token, feat in [
             (alice, build_feature(48.86, 2.35, "dome")),
             (bob, build_feature(48.86002, 2.35002, "dome")),
@@ -32,20 +33,24 @@ def test_public_map_shows_merged_cameras_offline(tmp_path):
         ]:
             headers = {"Authorization": f"Bearer {token}"}
             assert httpx.put(f"{server.url}/api/v1/cameras/{feat['id']}", json=feat, headers=headers).status_code == 201
-        outside: list[str] = []
+        requested: list[str] = []
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
             )
             page = browser.new_page()
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None)
+            page.on("request", lambda r: requested.append(r.url))
             page.goto(server.url + "/")
             page.wait_for_function("document.getElementById('count').textContent.includes('cameras')")
             assert page.text_content("#count") == "2 cameras"
             assert page.title() == "Carte de test"
             assert page.text_content(".leaflet-control-scale").strip().endswith("m")  # metric scale bar
             assert page.locator(".leaflet-control-attribution a").count() == 0  # no link to leafletjs.com
-            assert page.locator("img.leaflet-tile").count() == 0  # --tiles none: blank background
+            if tiles == "none":  # a blank background: no tile layer, no tile request
+                assert page.locator("img.leaflet-tile").count() == 0
+                assert not [u for u in requested if "/none" in u]
+            else:  # the campaign's own tile server is asked, at the given template
+                assert [u for u in requested if "/no-tiles/" in u and u.endswith(".png")]
             markers = page.locator("path.leaflet-interactive")
             assert markers.count() == 2
             for i in range(2):
@@ -57,4 +62,4 @@ def test_public_map_shows_merged_cameras_offline(tmp_path):
             else:
                 pytest.fail("no popup shows the merged camera with two walkers")
             browser.close()
-        assert outside == []  # no CDN, nothing leaves the campaign server
+        assert [u for u in requested if not u.startswith(server.url)] == []  # no CDN, nothing leaves the server
