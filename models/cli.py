@@ -101,6 +101,11 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
 @click.option("--tile/--no-tile", default=True, show_default=True, help="Add native-resolution tiles.")
 @click.option("--synth-tiles/--no-synth-tiles", default=True, show_default=True, help="Tiles of synthetic images too.")
 @click.option("--synth-max", type=int, default=None, help="Use at most this many synthetic images (evenly spread).")
+@click.option("--real-soft", default=0, show_default=True,
+              help="Soft (shrunk, re-enlarged, JPEG) copies of each real train photo.")  # fmt: skip
+@click.option("--real-far", default=0, show_default=True,
+              help="Far grids: 2x2 to 4x4 real train photos in one frame (cameras 2-4x smaller).")  # fmt: skip
+@click.option("--seed", default=0, show_default=True, help="Seed of the real variants.")
 def dataset(
     out: Path,
     synth: tuple[Path, ...],
@@ -112,13 +117,18 @@ def dataset(
     tile: bool,
     synth_tiles: bool,
     synth_max: int | None,
+    real_soft: int,
+    real_far: int,
+    seed: int,
 ) -> None:
     """Assemble a YOLO dataset: synthetic + real train photos (+ walk exports); val = the real val photos.
 
     \b
     Example:
       sousveillance model dataset --synth /work/runs/synth/v1 --walks ~/sousveillance/walks.db -o /work/runs/ds
+      sousveillance model dataset --synth /work/runs/synth/v1 --real-soft 2 --real-far 60 -o /work/runs/ds
     """
+    from .data import augment
     from .data.assemble import assemble, folder_source, real_sources
     from .data.walks import WalkExportError, export_walks
     from .paths import shared_data
@@ -132,7 +142,15 @@ def dataset(
             if ws.positives + ws.negatives:
                 sources.append(folder_source("walks", exported))
         if real:
-            sources += real_sources(shared_data() / "real", repeat=real_repeat)
+            real_train, real_val = real_sources(shared_data() / "real", repeat=real_repeat)
+            sources += [real_train, real_val]
+            if real_soft or real_far:  # variants of the train split only: the val photos stay untouched
+                photos = augment.load_photos(real_train.images)
+                variants = augment.real_variants(photos, real_soft, real_far, seed=seed, imgsz=imgsz)
+                folder = augment.write_variants(variants, out.parent / f"{out.name}-real-variants")
+                sources.append(folder_source("realvar", folder, tile=False))
+        elif real_soft or real_far:
+            raise click.UsageError("--real-soft and --real-far need the real photos (drop --no-real)")
         sources += [folder_source(f"synth{i}", p, tile=synth_tiles, limit=synth_max) for i, p in enumerate(synth)]
         sources += [folder_source(f"extra{i}", p) for i, p in enumerate(extra)]
         summary = assemble(out, sources, imgsz=imgsz, tile=tile)
