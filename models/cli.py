@@ -105,6 +105,8 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
               help="Soft (shrunk, re-enlarged, JPEG) copies of each real train photo.")  # fmt: skip
 @click.option("--real-far", default=0, show_default=True,
               help="Far grids: 2x2 to 4x4 real train photos in one frame (cameras 2-4x smaller).")  # fmt: skip
+@click.option("--real-backlit", default=0, show_default=True,
+              help="Far grids of real train photos exposed for a bright sky (cameras as dark shapes).")  # fmt: skip
 @click.option("--seed", default=0, show_default=True, help="Seed of the real variants.")
 def dataset(
     out: Path,
@@ -119,6 +121,7 @@ def dataset(
     synth_max: int | None,
     real_soft: int,
     real_far: int,
+    real_backlit: int,
     seed: int,
 ) -> None:
     """Assemble a YOLO dataset: synthetic + real train photos (+ walk exports); val = the real val photos.
@@ -144,13 +147,15 @@ def dataset(
         if real:
             real_train, real_val = real_sources(shared_data() / "real", repeat=real_repeat)
             sources += [real_train, real_val]
-            if real_soft or real_far:  # variants of the train split only: the val photos stay untouched
+            if real_soft or real_far or real_backlit:  # variants of the train split only: the val photos stay untouched
                 photos = augment.load_photos(real_train.images)
-                variants = augment.real_variants(photos, real_soft, real_far, seed=seed, imgsz=imgsz)
+                variants = augment.real_variants(
+                    photos, real_soft, real_far, seed=seed, imgsz=imgsz, backlit_grids=real_backlit
+                )
                 folder = augment.write_variants(variants, out.parent / f"{out.name}-real-variants")
                 sources.append(folder_source("realvar", folder, tile=False))
-        elif real_soft or real_far:
-            raise click.UsageError("--real-soft and --real-far need the real photos (drop --no-real)")
+        elif real_soft or real_far or real_backlit:
+            raise click.UsageError("--real-soft, --real-far and --real-backlit need the real photos (drop --no-real)")
         sources += [folder_source(f"synth{i}", p, tile=synth_tiles, limit=synth_max) for i, p in enumerate(synth)]
         sources += [folder_source(f"extra{i}", p) for i, p in enumerate(extra)]
         summary = assemble(out, sources, imgsz=imgsz, tile=tile)

@@ -11,6 +11,10 @@ through a soft phone or Pi lens, in JPEG-compressed video. Two offline variants,
   and are padded with Ultralytics' letterbox grey; every box follows its photo, and a photo whose smallest box
   would shrink below ``MIN_BOX_PX`` at the training size is not put in a grid that small.
 
+- **backlit grids** (``backlit``): far grids exposed as a camera pointed up at a bright sky exposes them: a steep
+  tone curve with the highlights brought back to white, colour washed out and the detail of dark parts smoothed
+  away, so a small camera on a mast is a dark shape against the sky, as walks often see them.
+
 Ultralytics' own scale jitter (0.5) shrinks an object to at most half its size, and its blur is off by default;
 these variants reach further without touching Ultralytics' pipeline, and they are plain files a user can look at.
 """
@@ -68,6 +72,21 @@ def soft_copy(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, 
     return out, f"shrink {f:.1f}x, blur {sigma:.1f}, jpeg q{quality}"
 
 
+def backlit(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """The image exposed for a bright sky: darks darker and flatter, highlights white. Returns (image, recipe)."""
+    x = image.astype(np.float32) / 255.0
+    gamma = float(rng.uniform(1.6, 2.6))
+    x = x**gamma
+    x = np.clip(x / max(float(np.percentile(x, 99)), 1e-3), 0.0, 1.0)  # re-expose: the sky back to white
+    grey = x.mean(axis=2, keepdims=True)
+    wash = float(rng.uniform(0.3, 0.7))
+    x = x * (1 - wash) + grey * wash
+    smooth = float(rng.uniform(0.5, 0.9))
+    dark = (1.0 - grey) * smooth  # silhouettes lose their inner detail, the sky keeps its edges
+    x = x * (1 - dark) + cv2.GaussianBlur(x, (0, 0), 2.0) * dark
+    return (x * 255).round().astype(np.uint8), f"backlit gamma {gamma:.1f}, wash {wash:.1f}, smooth {smooth:.1f}"
+
+
 def far_grid(photos: list[Photo], k: int, width: int, height: int) -> tuple[np.ndarray, list[YoloBox]]:
     """``k`` x ``k`` photos (row by row; fewer leave grey cells) in a ``width`` x ``height`` frame, with their boxes."""
     canvas = np.full((height, width, 3), PAD, np.uint8)
@@ -98,26 +117,35 @@ def real_variants(
     far: int = 0,
     seed: int = 0,
     imgsz: int = 640,
+    backlit_grids: int = 0,
     width: int = 1280,
     height: int = 854,
 ) -> list[Variant]:
-    """``soft`` soft copies of every photo, and ``far`` far grids drawn from all of them (k = 2, 3 or 4)."""
+    """``soft`` soft copies of every photo, ``far`` far grids drawn from all of them (k = 2, 3 or 4), and
+    ``backlit_grids`` more far grids exposed for a bright sky (drawn from their own seeds: adding them leaves the
+    other variants of a seed as they were)."""
     out: list[Variant] = []
     for i, photo in enumerate(photos):
         for j in range(soft):
             image, recipe = soft_copy(photo.image, np.random.default_rng([seed, 1, i, j]))
             out.append(Variant(f"soft{j}_{Path(photo.name).stem}", image, list(photo.boxes), (f"{photo.name}: {recipe}",)))
-    for g in range(far):
-        rng = np.random.default_rng([seed, 2, g])
-        k = int(rng.choice([2, 3, 4], p=[0.4, 0.4, 0.2]))
-        fits = [p for p in photos if p.min_side() * grid_scale(p, k, width, height, imgsz) >= MIN_BOX_PX]
-        if not fits:
-            continue
-        picks = [fits[int(n)] for n in rng.choice(len(fits), size=min(k * k, len(fits)), replace=False)]
-        if rng.random() < 0.5:  # mirrored photos: a camera's left/right facing is not a cue
-            picks = [Photo(p.name, p.image[:, ::-1].copy(), tuple(_mirror(b) for b in p.boxes)) for p in picks]
-        image, boxes = far_grid(picks, k, width, height)
-        out.append(Variant(f"far{k}_{g:04d}", image, boxes, tuple(p.name for p in picks)))
+    for kind, count in ((2, far), (3, backlit_grids)):
+        for g in range(count):
+            rng = np.random.default_rng([seed, kind, g])
+            k = int(rng.choice([2, 3, 4], p=[0.4, 0.4, 0.2]))
+            fits = [p for p in photos if p.min_side() * grid_scale(p, k, width, height, imgsz) >= MIN_BOX_PX]
+            if not fits:
+                continue
+            picks = [fits[int(n)] for n in rng.choice(len(fits), size=min(k * k, len(fits)), replace=False)]
+            if rng.random() < 0.5:  # mirrored photos: a camera's left/right facing is not a cue
+                picks = [Photo(p.name, p.image[:, ::-1].copy(), tuple(_mirror(b) for b in p.boxes)) for p in picks]
+            image, boxes = far_grid(picks, k, width, height)
+            sources = tuple(p.name for p in picks)
+            name = f"far{k}_{g:04d}"
+            if kind == 3:
+                image, recipe = backlit(image, rng)
+                name, sources = f"backlit{k}_{g:04d}", (*sources, recipe)
+            out.append(Variant(name, image, boxes, sources))
     return out
 
 

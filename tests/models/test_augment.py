@@ -39,6 +39,43 @@ def test_soft_copy_keeps_the_frame_and_loses_detail():
     assert soft[110:150, 210:290].mean() > 200
 
 
+def test_backlit_darkens_and_flattens_the_camera_against_a_white_sky():
+    image = np.full((300, 400, 3), 200, np.uint8)  # a pale sky
+    image[100:200, 150:250] = (40, 50, 60)  # a dark camera body in the shade...
+    image[100:200:4, 150:250] = (80, 90, 100)  # ...with detail on it
+    out, recipe = augment.backlit(image, np.random.default_rng(5))
+    assert out.shape == image.shape and "backlit" in recipe
+    assert out[:50].mean() > 240  # the sky exposed to white
+    body, body_before = out[110:190, 160:240].astype(float), image[110:190, 160:240].astype(float)
+    # the camera is a darker shape against the sky than before (body/sky ratio down by a quarter or more)...
+    assert body.mean() / out[:50].mean() < 0.75 * body_before.mean() / 200
+    assert body.std() < 0.6 * body_before.std()  # ...with less detail inside, and washed-out colour
+    assert np.ptp(body.reshape(-1, 3).mean(axis=0)) < np.ptp(body_before.reshape(-1, 3).mean(axis=0))
+    again, _ = augment.backlit(image, np.random.default_rng(5))
+    assert np.array_equal(out, again)
+
+
+def test_backlit_grids_keep_boxes_and_leave_the_other_variants_unchanged():
+    photos = [_photo(f"p{i}.jpg", 900, 600, (300, 200, 420, 280), seed=i) for i in range(6)]
+    plain = augment.real_variants(photos, soft=1, far=3, seed=4)
+    mixed = augment.real_variants(photos, soft=1, far=3, seed=4, backlit_grids=5)
+    assert [v.name for v in mixed[: len(plain)]] == [v.name for v in plain]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(plain, mixed))
+    lit = mixed[len(plain) :]
+    assert len(lit) == 5 and all(v.name.startswith("backlit") for v in lit)
+
+    def share_black(v):  # the photos' backgrounds are dark noise (0-60): exposed for the sky, they go black
+        return float((v.image.max(axis=2) < 15).mean())
+
+    assert min(share_black(v) for v in lit) > 1.5 * max(share_black(v) for v in plain if v.name.startswith("far"))
+    for v in lit:
+        assert "backlit gamma" in v.sources[-1] and all(s.endswith(".jpg") for s in v.sources[:-1])
+        h, w = v.image.shape[:2]
+        for b in v.boxes:  # every box still frames its (white) camera, now the brightest thing in its cell
+            x1, y1, x2, y2 = (int(round(c)) for c in b.to_pixels(w, h))
+            assert v.image[y1 + 1 : y2 - 1, x1 + 1 : x2 - 1].mean() > 200
+
+
 @pytest.mark.parametrize("k", [2, 3, 4])
 def test_far_grid_shrinks_cameras_and_boxes_stay_on_them(k):
     photos = [_photo(f"p{i}.jpg", 1200, 800, (100 + 40 * i, 200, 260 + 40 * i, 300), seed=i) for i in range(k * k)]
@@ -88,10 +125,10 @@ def test_dataset_command_builds_variants_from_train_photos_only(tmp_path, monkey
     monkeypatch.setenv("SOUSVEILLANCE_SHARED", str(shared))
     out = tmp_path / "ds"
     result = CliRunner().invoke(model, ["dataset", "-o", str(out), "--real-repeat", "1", "--real-soft", "2",
-                                        "--real-far", "4", "--no-tile"])  # fmt: skip
+                                        "--real-far", "4", "--real-backlit", "2", "--no-tile"])  # fmt: skip
     assert result.exit_code == 0, result.output
     variants = sorted((out / "images" / "train").glob("realvar_*"))
-    assert len(variants) == 3 * 2 + 4
+    assert len(variants) == 3 * 2 + 4 + 2
     with (tmp_path / "ds-real-variants" / "sources.csv").open() as f:
         used = " ".join(row[1] for row in csv.reader(f))
     assert "t1.jpg" in used and "v1.jpg" not in used
@@ -102,4 +139,6 @@ def test_dataset_command_builds_variants_from_train_photos_only(tmp_path, monkey
 
 def test_dataset_command_refuses_variants_without_real_photos(tmp_path):
     result = CliRunner().invoke(model, ["dataset", "-o", str(tmp_path / "ds"), "--no-real", "--real-far", "3"])
+    assert result.exit_code != 0 and "need the real photos" in result.output
+    result = CliRunner().invoke(model, ["dataset", "-o", str(tmp_path / "ds"), "--no-real", "--real-backlit", "3"])
     assert result.exit_code != 0 and "need the real photos" in result.output
