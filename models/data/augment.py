@@ -2,7 +2,7 @@
 
 The real photos (``../shared/data/real``, train split only) show licence-plate readers and traffic cameras from close
 to medium range, sharp: no camera in them is smaller than 38 px. A walk sees the same kinds of camera further away,
-through a soft phone or Pi lens, in JPEG-compressed video. Two offline variants, both deterministic for a seed:
+through a soft phone or Pi lens, in JPEG-compressed video. Three offline variants, all deterministic for a seed:
 
 - **soft copies**: the photo shrunk 2-4x and enlarged back (the look of a low-resolution source upscaled, or of a
   lens out of focus), sometimes with a little Gaussian blur, then JPEG-compressed at low quality. Boxes unchanged.
@@ -129,9 +129,9 @@ def real_variants(
         for j in range(soft):
             image, recipe = soft_copy(photo.image, np.random.default_rng([seed, 1, i, j]))
             out.append(Variant(f"soft{j}_{Path(photo.name).stem}", image, list(photo.boxes), (f"{photo.name}: {recipe}",)))
-    for kind, count in ((2, far), (3, backlit_grids)):
+    for stream, count, lit in ((2, far, False), (3, backlit_grids, True)):  # stream: the grids' own seed sequence
         for g in range(count):
-            rng = np.random.default_rng([seed, kind, g])
+            rng = np.random.default_rng([seed, stream, g])
             k = int(rng.choice([2, 3, 4], p=[0.4, 0.4, 0.2]))
             fits = [p for p in photos if p.min_side() * grid_scale(p, k, width, height, imgsz) >= MIN_BOX_PX]
             if not fits:
@@ -141,11 +141,11 @@ def real_variants(
                 picks = [Photo(p.name, p.image[:, ::-1].copy(), tuple(_mirror(b) for b in p.boxes)) for p in picks]
             image, boxes = far_grid(picks, k, width, height)
             sources = tuple(p.name for p in picks)
-            name = f"far{k}_{g:04d}"
-            if kind == 3:
+            if lit:
                 image, recipe = backlit(image, rng)
-                name, sources = f"backlit{k}_{g:04d}", (*sources, recipe)
-            out.append(Variant(name, image, boxes, sources))
+                out.append(Variant(f"backlit{k}_{g:04d}", image, boxes, (*sources, recipe)))
+            else:
+                out.append(Variant(f"far{k}_{g:04d}", image, boxes, sources))
     return out
 
 
