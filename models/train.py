@@ -4,8 +4,10 @@ A run lives in ``RUNS/<name>/`` (outside git). Calling ``train`` again with the 
 ``weights/last.pt`` when the previous process stopped early (a run that outlives a session continues in the next).
 
 Initialisation: ``coco-tflite`` (default) is the COCO YOLOv8n rebuilt from the INT8 TFLite export by
-``tflite_import`` (every layer transfers except the class outputs, re-made for our four classes); ``scratch`` is a
-random YOLOv8n; anything else is a path to an Ultralytics ``.pt``.
+``tflite_import``; ``scratch`` is a random YOLOv8n; anything else is a path to an Ultralytics ``.pt``, such as the
+shipped model or an earlier stage. A start that already has our four classes carries over whole; one with other
+classes (COCO) carries over every layer except the three class outputs, re-made for our classes (see
+``WholeStartTrainer``).
 """
 
 from __future__ import annotations
@@ -68,6 +70,61 @@ def coco_init_checkpoint(out: Path | None = None) -> Path:
     return ti.save_checkpoint(model, out, tfl)
 
 
+def _whole_start_trainer() -> type:
+    from ultralytics.models.yolo.detect import DetectionTrainer
+
+    class WholeStartTrainer(WholeStartMixin, DetectionTrainer):
+        pass
+
+    return WholeStartTrainer
+
+
+class WholeStartMixin:
+    """Starts training from every weight of the initial model, at its own width.
+
+    Ultralytics rebuilds the network from its yaml for the dataset's class count and copies the weights whose shapes
+    match. YOLOv8n's class branch is ``max(64, classes)`` channels wide, so a 4-class rebuild of a COCO (80-class)
+    start, or of our own models grown from it (the shipped one is 80 wide), matches none of the 36 tensors of that
+    branch: every fine-tune, and every resume of one, silently started its classifier from random. Here a start with
+    the dataset's classes is taken whole, and a start with other classes keeps its branch and gets new class outputs.
+    """
+
+    def get_model(self, cfg: Any = None, weights: Any = None, verbose: bool = True) -> Any:
+        import torch
+
+        if not isinstance(weights, torch.nn.Module):
+            return super().get_model(cfg, weights, verbose)  # type: ignore[misc]
+        import copy
+
+        model = copy.deepcopy(weights).float()
+        names = {int(k): v for k, v in self.data["names"].items()}  # type: ignore[attr-defined]
+        if dict(model.names) != names:
+            _new_class_outputs(model, len(names))
+        log.info("starting from the whole initial model (%s)", "same classes" if dict(model.names) == names else
+                 "new class outputs")
+        model.names = names
+        for p in model.parameters():
+            p.requires_grad_(True)
+        return model
+
+
+def _new_class_outputs(model: Any, nc: int) -> None:
+    """Replace the detection head's three class-output convolutions by new ones for ``nc`` classes."""
+    import math
+
+    import torch
+
+    head = model.model[-1]
+    for branch, stride in zip(head.cv3, head.stride):
+        old = branch[-1]
+        new = torch.nn.Conv2d(old.in_channels, nc, 1)
+        new.bias.data[:] = math.log(5 / nc / (640 / float(stride)) ** 2)  # Ultralytics' class prior (Detect.bias_init)
+        branch[-1] = new
+    head.nc, head.no = nc, nc + head.reg_max * 4
+    model.nc = nc
+    model.yaml["nc"] = nc
+
+
 def pick_device(device: str | None) -> str:
     if device:
         return device
@@ -113,7 +170,7 @@ def train(
         log.info("resuming %s from %s", s.name, last)
         yolo = YOLO(str(last))
         _add_callbacks(yolo, callbacks)
-        yolo.train(resume=True, device=device, workers=s.workers)
+        yolo.train(resume=True, device=device, workers=s.workers, trainer=_whole_start_trainer())
     else:
         if s.init == "coco-tflite":
             pretrained: str | bool = str(coco_init_checkpoint())
@@ -150,9 +207,9 @@ def train(
         if s.hours:
             args["time"] = s.hours
         log.info("training %s: %s", s.name, args)
-        yolo = YOLO(ARCH)
+        yolo = YOLO(pretrained if isinstance(pretrained, str) else ARCH)
         _add_callbacks(yolo, callbacks)
-        yolo.train(**args)
+        yolo.train(**args, trainer=_whole_start_trainer())
     seconds = time.monotonic() - t0
     _record_run(run_dir, s, device, seconds)
     best = run_dir / "weights" / "best.pt"

@@ -121,3 +121,69 @@ def test_ship_copies_the_chosen_epoch_and_records_the_choice(tiny_data, tmp_path
     assert "1 epochs" in (tmp_path / "weights" / "VERSION").read_text()
     with pytest.raises(ValueError, match="best or last"):
         ship(r.best.parent.parent, tmp_path / "weights", pick="newest")
+
+
+def _float_state(model):
+    return {k: v.detach().float().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def _start_state(states):
+    """A callback that records the network the trainer starts its first batch from."""
+    return {"on_train_start": lambda trainer: states.append(_float_state(trainer.model))}
+
+
+def _differing(a, b):
+    return sorted(k for k in a if k not in b or a[k].shape != b[k].shape or not torch_equal(a[k], b[k]))
+
+
+def torch_equal(x, y):
+    import torch
+
+    return bool(torch.equal(x, y))
+
+
+def test_fine_tuning_the_shipped_model_keeps_every_weight_also_after_a_resume(tiny_data, tmp_path):
+    """A campaign training on its own walks from the shipped model must start from all of it, classifier included."""
+    import torch
+
+    from sousveillance.models import PT_PATH
+
+    shipped = torch.load(PT_PATH, map_location="cpu", weights_only=False)
+    init = _float_state(shipped["ema"] or shipped["model"])
+    s = TrainSettings(tiny_data, name="ft", init=str(PT_PATH), epochs=2, imgsz=64, batch=4, device="cpu", workers=0)
+    states = []
+
+    def crash_after_first_save(trainer):
+        raise Interrupted("flat battery after epoch 1")
+
+    with pytest.raises(Interrupted):
+        train(s, project=tmp_path, callbacks={**_start_state(states), "on_model_save": crash_after_first_save})
+    assert _differing(init, states[0]) == []
+
+    last = tmp_path / "ft" / "weights" / "last.pt"
+    ckpt = torch.load(last, map_location="cpu", weights_only=False)
+    saved = _float_state(ckpt["ema"])
+    assert _differing(saved, init) != []  # epoch 1 did train
+    r = train(s, project=tmp_path, callbacks=_start_state(states))
+    assert r.resumed and _differing(saved, states[1]) == []
+
+
+def test_a_start_with_other_classes_keeps_all_but_the_class_outputs(tiny_data, tmp_path):
+    """The COCO start: 80 classes in, our 4 out; only the three class-output convolutions are new."""
+    from ultralytics.nn.tasks import DetectionModel
+
+    from sousveillance.models.tflite_import import save_checkpoint
+
+    coco_like = DetectionModel("yolov8n.yaml", nc=80, verbose=False)
+    coco_like.names = {i: f"coco{i}" for i in range(80)}
+    path = save_checkpoint(coco_like, tmp_path / "coco_like.pt", tmp_path / "coco_like.tflite")
+    init = _float_state(coco_like)
+    states = []
+    s = TrainSettings(tiny_data, name="co", init=str(path), epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
+    r = train(s, project=tmp_path, callbacks=_start_state(states))
+    outputs = [f"model.22.cv3.{i}.2.{p}" for i in range(3) for p in ("bias", "weight")]
+    assert _differing(init, states[0]) == outputs
+    assert all(states[0][k].shape[0] == 4 for k in outputs)
+    from ultralytics import YOLO
+
+    assert YOLO(str(r.last)).names == {0: "dome", 1: "fixed", 2: "ptz", 3: "pole"}
