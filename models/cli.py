@@ -98,7 +98,7 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
 @model.command("train")
 @click.option("--data", type=click.Path(path_type=Path), required=True, help="data.yaml of the dataset.")
 @click.option("--name", default="sousveillance-n", show_default=True, help="Run name (resumes when it exists).")
-@click.option("--init", default="coco-tflite", show_default=True, help="coco-tflite | scratch | weights.pt")
+@click.option("--init", default="coco-tflite", show_default=True, help="coco-tflite | scratch | weights.pt (e.g. the shipped models/weights/sousveillance-n.pt, kept whole)")
 @click.option("--epochs", default=30, show_default=True)
 @click.option("--hours", type=float, default=None, help="Wall-clock budget (overrides --epochs).")
 @click.option("--imgsz", default=640, show_default=True)
@@ -114,8 +114,10 @@ def train_cmd(
     """Train (or resume) the detector with Ultralytics, offline.
 
     \b
-    Example:
+    Examples:
       nice -n 10 sousveillance model train --data /work/runs/ds/data.yaml --hours 0.6
+      # improve the shipped model with your reviewed walks (every weight of it is the start)
+      sousveillance model train --data /work/runs/walks/data.yaml --init models/weights/sousveillance-n.pt
     """
     from .train import TrainSettings, train
 
