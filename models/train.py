@@ -7,7 +7,7 @@ Initialisation: ``coco-tflite`` (default) is the COCO YOLOv8n rebuilt from the I
 ``tflite_import``; ``scratch`` is a random YOLOv8n; anything else is a path to an Ultralytics ``.pt``, such as the
 shipped model or an earlier stage. A start that already has our four classes carries over whole; one with other
 classes (COCO) carries over every layer except the three class outputs, re-made for our classes (see
-``WholeStartTrainer``).
+``WholeStartMixin``).
 """
 
 from __future__ import annotations
