@@ -98,7 +98,8 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
 @model.command("train")
 @click.option("--data", type=click.Path(path_type=Path), required=True, help="data.yaml of the dataset.")
 @click.option("--name", default="sousveillance-n", show_default=True, help="Run name (resumes when it exists).")
-@click.option("--init", default="coco-tflite", show_default=True, help="coco-tflite | scratch | weights.pt (e.g. the shipped models/weights/sousveillance-n.pt, kept whole)")
+@click.option("--init", default="coco-tflite", show_default=True,
+              help="coco-tflite | scratch | weights.pt (e.g. the shipped models/weights/sousveillance-n.pt, kept whole)")
 @click.option("--epochs", default=30, show_default=True)
 @click.option("--hours", type=float, default=None, help="Wall-clock budget (overrides --epochs).")
 @click.option("--imgsz", default=640, show_default=True)

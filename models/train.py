@@ -98,10 +98,10 @@ class WholeStartMixin:
 
         model = copy.deepcopy(weights).float()
         names = {int(k): v for k, v in self.data["names"].items()}  # type: ignore[attr-defined]
-        if dict(model.names) != names:
+        same_classes = dict(model.names) == names
+        if not same_classes:
             _new_class_outputs(model, len(names))
-        log.info("starting from the whole initial model (%s)", "same classes" if dict(model.names) == names else
-                 "new class outputs")
+        log.info("starting from the whole initial model (%s)", "same classes" if same_classes else "new class outputs")
         model.names = names
         for p in model.parameters():
             p.requires_grad_(True)

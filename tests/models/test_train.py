@@ -45,12 +45,12 @@ class Interrupted(Exception):
     pass
 
 
+def crash_after_first_save(trainer):
+    raise Interrupted("power cut after epoch 1")
+
+
 def test_one_epoch_then_resume_after_a_crash(tiny_data, tmp_path):
     s = TrainSettings(tiny_data, name="tiny", init="scratch", epochs=2, imgsz=64, batch=4, device="cpu", workers=0)
-
-    def crash_after_first_save(trainer):
-        raise Interrupted("power cut after epoch 1")
-
     with pytest.raises(Interrupted):
         train(s, project=tmp_path, callbacks={"on_model_save": crash_after_first_save})
     run = tmp_path / "tiny"
@@ -133,13 +133,9 @@ def _start_state(states):
 
 
 def _differing(a, b):
-    return sorted(k for k in a if k not in b or a[k].shape != b[k].shape or not torch_equal(a[k], b[k]))
-
-
-def torch_equal(x, y):
     import torch
 
-    return bool(torch.equal(x, y))
+    return sorted(k for k in a if k not in b or a[k].shape != b[k].shape or not torch.equal(a[k], b[k]))
 
 
 def test_fine_tuning_the_shipped_model_keeps_every_weight_also_after_a_resume(tiny_data, tmp_path):
@@ -152,10 +148,6 @@ def test_fine_tuning_the_shipped_model_keeps_every_weight_also_after_a_resume(ti
     init = _float_state(shipped["ema"] or shipped["model"])
     s = TrainSettings(tiny_data, name="ft", init=str(PT_PATH), epochs=2, imgsz=64, batch=4, device="cpu", workers=0)
     states = []
-
-    def crash_after_first_save(trainer):
-        raise Interrupted("flat battery after epoch 1")
-
     with pytest.raises(Interrupted):
         train(s, project=tmp_path, callbacks={**_start_state(states), "on_model_save": crash_after_first_save})
     assert _differing(init, states[0]) == []
