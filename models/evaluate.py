@@ -135,8 +135,20 @@ def read_image(path: Path) -> np.ndarray:
     return image
 
 
-def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: int = 6) -> EvalReport:
-    """Run the model on the validation photos and the negatives; compute every metric of the card."""
+def _best_score(truth: Box, res: ImageResult) -> str:
+    """What the model made of a missed camera: its best camera score at IoU >= 0.5, or that it never boxed it."""
+    cams = [b for b in res.predictions if b.class_id in CAMERA_IDS]
+    scores = [b.confidence for b, v in zip(cams, iou_matrix([truth], cams)[0]) if v >= 0.5]
+    return f", best score {max(scores):.2f}" if scores else ", never boxed"
+
+
+def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_missed: int = 12, max_false: int = 3) -> EvalReport:
+    """Run the model on the validation photos and the negatives; compute every metric of the card.
+
+    With ``failures_dir``, crops of the failures are written there for the card, replacing those of an earlier run:
+    every missed camera (up to ``max_missed``, the largest first: a big camera missed says more than a far one) with
+    the best score the model gave it, and the ``max_false`` most confident false positives on the negatives.
+    """
     import torch
 
     torch.set_num_threads(s.threads)
@@ -155,7 +167,7 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: in
         ious = iou_matrix(cams, kept)
         for i, b in enumerate(cams):
             if not kept or ious[i].max() < 0.5:
-                missed.append((image, b, f"missed {CLASS_NAMES[b.class_id]} in {path.name}"))
+                missed.append((image, b, f"missed {CLASS_NAMES[b.class_id]} in {path.name}{_best_score(b, res)}"))
     metrics = compute(results, CLASS_NAMES, s.conf)
     negatives: list[ImageResult] = []
     false_pos: list[tuple[np.ndarray, Box, str]] = []
@@ -183,10 +195,12 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_failures: in
         runtime = "ncnn" if s.model.is_dir() else s.model.suffix.lstrip(".").replace("pt", "pytorch")
         report.speed.append(measure_speed(model, probe, s.imgsz, s.threads, runtime))
     if failures_dir is not None:
+        for old in [*failures_dir.glob("missed-*.jpg"), *failures_dir.glob("false-*.jpg")]:
+            old.unlink()  # an earlier model's failures must not stay on the card
         false_pos.sort(key=lambda x: -x[1].confidence)
-        missed.sort(key=lambda x: x[1].area)
-        for kind, items in (("missed", missed), ("false", false_pos)):
-            for i, (image, box, label) in enumerate(items[: max_failures // 2]):
+        missed.sort(key=lambda x: -x[1].area)
+        for kind, items, limit in (("missed", missed, max_missed), ("false", false_pos, max_false)):
+            for i, (image, box, label) in enumerate(items[:limit]):
                 out = failures_dir / f"{kind}-{i}.jpg"
                 _save_crop(image, box, out, label)
                 report.failures.append(f"{out.name}: {label} ({box.x2 - box.x1:.0f}x{box.y2 - box.y1:.0f} px)")

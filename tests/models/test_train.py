@@ -87,6 +87,8 @@ def test_eval_writes_the_card_from_its_numbers(tiny_data, tmp_path, monkeypatch)
     s = TrainSettings(tiny_data, name="ev", init="scratch", epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
     r = train(s, project=tmp_path)
     monkeypatch.setenv("SOUSVEILLANCE_CARD_DIR", str(tmp_path / "card"))
+    (tmp_path / "card").mkdir()
+    (tmp_path / "card" / "missed-9.jpg").write_bytes(b"a crop of an earlier model's miss")
     val = tiny_data.parent / "images" / "val"
     result = CliRunner().invoke(
         model, ["eval", "--model", str(r.best), "--val", str(val), "--negatives", str(val), "--imgsz", "64"]
@@ -99,6 +101,12 @@ def test_eval_writes_the_card_from_its_numbers(tiny_data, tmp_path, monkeypatch)
     card = (tmp_path / "card" / "MODEL_CARD.md").read_text()
     assert "## Evaluation" in card and f"{rec['metrics']['camera_ap50']:.3f}" in card
     assert "sousveillance model eval" in card
+    # every missed camera is on the card with what the model scored it, and no crop of an earlier run is left over
+    missed = [f for f in rec["failures"] if f.startswith("missed-")]
+    assert len(missed) == round(4 * (1 - rec["metrics"]["camera_recall"]))
+    assert all(", best score " in f or ", never boxed" in f for f in missed)
+    crops = sorted(p.name for p in (tmp_path / "card").glob("missed-*.jpg"))
+    assert crops == sorted(f.split(":")[0] for f in missed) and "missed-9.jpg" not in card
 
     result = CliRunner().invoke(model, ["eval", "--model", str(tmp_path / "missing.pt"), "--val", str(val)])
     assert result.exit_code != 0 and "model not found" in result.output
