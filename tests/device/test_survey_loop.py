@@ -78,7 +78,11 @@ def test_a_full_disk_stops_the_walk_cleanly(tmp_path):
     store = Store(config.store.database)
 
     class FillingDisk(BlobDetector):
-        """After 20 frames, cap the database where it stands: the next commits hit SQLITE_FULL, as on a full card."""
+        """After 20 frames, cap the database where it stands: the next commits hit SQLITE_FULL, as on a full card.
+
+        The loop commits about once a second of wall time, so the 40 frames after the cap take 60 ms each (2.4 s,
+        as a Pi would): on a fast machine they would otherwise all pass before the loop's first commit.
+        """
 
         calls = 0
 
@@ -87,6 +91,8 @@ def test_a_full_disk_stops_the_walk_cleanly(tmp_path):
             if self.calls == 20:
                 pages = store.db.execute("PRAGMA page_count").fetchone()[0]
                 store.db.execute(f"PRAGMA max_page_count = {pages}")
+            if self.calls >= 20:
+                time.sleep(0.06)
             return super().detect(image)
 
     timing = align_recording(open_gps_file(walk.nmea))
