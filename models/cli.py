@@ -138,6 +138,33 @@ def _command_line() -> str:
     return " ".join(["sousveillance", *sys.argv[1:]]) if sys.argv[1:2] == ["model"] else ""
 
 
+@model.command("soup")
+@click.option("--run", "run_dir", type=click.Path(path_type=Path), required=True, help="The fine-tuned training run.")
+@click.option("--with", "start", type=click.Path(path_type=Path), default=None,
+              help="The model it started from (default: the shipped .pt).")
+@click.option("--weight", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of the fine-tuned run's weights.")
+def soup_cmd(run_dir: Path, start: Path | None, weight: float) -> None:
+    """Average a fine-tuned run's final epoch with the model it started from, into RUN/weights/soup.pt.
+
+    A fine-tune on a little new data forgets some of what its start knew; the average (WiSE-FT) keeps much of both,
+    in a model of the same size. Ship it with `model export --ship RUN --soup`.
+
+    \b
+    Example:
+      sousveillance model soup --run /work/runs/walks-1 --with models/weights/sousveillance-n.pt
+      sousveillance model export --ship /work/runs/walks-1 --soup
+    """
+    from . import PT_PATH
+    from .soup import average
+
+    try:
+        out = average(run_dir / "weights" / "last.pt", start or PT_PATH, run_dir / "weights" / "soup.pt", weight)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {out}")
+
+
 @model.command("eval")
 @click.option("--model", "weights", type=click.Path(path_type=Path), default=None,
               help="Weights (.pt, .onnx, NCNN folder); default: the shipped .pt.")  # fmt: skip
@@ -216,12 +243,14 @@ def eval_cmd(
               help="First ship this training run's best.pt into models/weights/.")  # fmt: skip
 @click.option("--last", "pick_last", is_flag=True,
               help="With --ship: ship last.pt (the final epoch) rather than the epoch Ultralytics picked on val.")
+@click.option("--soup", "pick_soup", is_flag=True, help="With --ship: ship soup.pt (see `model soup`).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["onnx", "ncnn"]), default=("onnx", "ncnn"),
               show_default=True)  # fmt: skip
 @click.option("--imgsz", default=640, show_default=True)
 @click.option("--card/--no-card", default=True, show_default=True, help="Rewrite models/MODEL_CARD.md.")
 def export_cmd(
-    weights: Path | None, run_dir: Path | None, pick_last: bool, formats: tuple[str, ...], imgsz: int, card: bool
+    weights: Path | None, run_dir: Path | None, pick_last: bool, pick_soup: bool, formats: tuple[str, ...],
+    imgsz: int, card: bool,
 ) -> None:
     """Export to ONNX and NCNN next to the weights and check each export agrees with the PyTorch model.
 
@@ -241,7 +270,7 @@ def export_cmd(
 
     try:
         if run_dir is not None:
-            weights = ship(run_dir, WEIGHTS_DIR, pick="last" if pick_last else "best")
+            weights = ship(run_dir, WEIGHTS_DIR, pick="soup" if pick_soup else "last" if pick_last else "best")
             click.echo(f"shipped {weights}")
         weights = weights or PT_PATH
         if not weights.is_file():

@@ -61,11 +61,14 @@ def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n", pick: 
     """Copy ``best.pt`` (else ``last.pt``) of ``run_dir`` to ``weights_dir/NAME.pt``; write VERSION and train.json.
 
     ``pick="last"`` ships the final epoch: Ultralytics chooses ``best.pt`` by its fitness on the validation
-    images, so the final epoch is the choice that keeps those images out of model selection.
+    images, so the final epoch is the choice that keeps those images out of model selection. ``pick="soup"`` ships
+    the run averaged with its start (``soup.pt``, written by ``sousveillance model soup``).
     """
-    if pick not in ("best", "last"):
-        raise ValueError(f"pick must be best or last, got {pick!r}")
+    if pick not in ("best", "last", "soup"):
+        raise ValueError(f"pick must be best, last or soup, got {pick!r}")
     src = run_dir / "weights" / f"{pick}.pt"
+    if pick == "soup" and not src.is_file():
+        raise FileNotFoundError(f"no soup.pt in {run_dir / 'weights'} (make it with `sousveillance model soup`)")
     if not src.is_file():
         src = run_dir / "weights" / "last.pt"
     if not src.is_file():
@@ -79,6 +82,13 @@ def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n", pick: 
     stamp = datetime.now(timezone.utc).strftime("%Y.%m.%d")
     rec = run_record(run_dir)
     version = f"{name} {stamp} ({rec['epochs']} epochs, {rec['imgsz']} px, init {Path(str(rec['init'])).stem})"
+    if pick == "soup":
+        import torch
+
+        rec["soup"] = torch.load(dest, map_location="cpu", weights_only=False).get("soup")
+        if rec["soup"]:
+            w = rec["soup"]["weight"]
+            version = version[:-1] + f", averaged {w:.2f}/{1 - w:.2f} with {Path(rec['soup']['start']).stem})"
     (weights_dir / "VERSION").write_text(version + "\n", encoding="utf-8")
     gflops, params = compute_cost(dest)
     rec["picked"] = src.stem

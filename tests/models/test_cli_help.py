@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from sousveillance.models.cli import model
 
-COMMANDS = ["import-tflite", "dataset", "convert", "train", "eval", "export"]
+COMMANDS = ["import-tflite", "dataset", "convert", "train", "soup", "eval", "export"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -127,7 +127,7 @@ def test_ship_copies_the_chosen_epoch_and_records_the_choice(tiny_data, tmp_path
     rec = json.loads((tmp_path / "card" / "train.json").read_text())
     assert rec["picked"] == "last" and rec["epochs"] == 1
     assert "1 epochs" in (tmp_path / "weights" / "VERSION").read_text()
-    with pytest.raises(ValueError, match="best or last"):
+    with pytest.raises(ValueError, match="best, last or soup"):
         ship(r.best.parent.parent, tmp_path / "weights", pick="newest")
 
 
@@ -168,16 +168,23 @@ def test_fine_tuning_the_shipped_model_keeps_every_weight_also_after_a_resume(ti
     assert r.resumed and _differing(saved, states[1]) == []
 
 
-def test_a_start_with_other_classes_keeps_all_but_the_class_outputs(tiny_data, tmp_path):
-    """The COCO start: 80 classes in, our 4 out; only the three class-output convolutions are new."""
+def _coco_like_checkpoint(tmp_path):
+    """An 80-class YOLOv8n checkpoint, as the COCO import writes it."""
     from ultralytics.nn.tasks import DetectionModel
 
     from sousveillance.models.tflite_import import save_checkpoint
 
     coco_like = DetectionModel("yolov8n.yaml", nc=80, verbose=False)
     coco_like.names = {i: f"coco{i}" for i in range(80)}
-    path = save_checkpoint(coco_like, tmp_path / "coco_like.pt", tmp_path / "coco_like.tflite")
-    init = _float_state(coco_like)
+    return save_checkpoint(coco_like, tmp_path / "coco_like.pt", tmp_path / "coco_like.tflite")
+
+
+def test_a_start_with_other_classes_keeps_all_but_the_class_outputs(tiny_data, tmp_path):
+    """The COCO start: 80 classes in, our 4 out; only the three class-output convolutions are new."""
+    import torch
+
+    path = _coco_like_checkpoint(tmp_path)
+    init = _float_state(torch.load(path, map_location="cpu", weights_only=False)["model"])
     states = []
     s = TrainSettings(tiny_data, name="co", init=str(path), epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
     r = train(s, project=tmp_path, callbacks=_start_state(states))
@@ -187,3 +194,40 @@ def test_a_start_with_other_classes_keeps_all_but_the_class_outputs(tiny_data, t
     from ultralytics import YOLO
 
     assert YOLO(str(r.last)).names == {0: "dome", 1: "fixed", 2: "ptz", 3: "pole"}
+
+
+def test_soup_averages_a_fine_tune_with_the_shipped_model_and_ships_it(tiny_data, tmp_path, monkeypatch):
+    """`model soup` writes the midpoint of a fine-tune and its start; `export --ship --soup` ships that average."""
+    import torch
+    from ultralytics import YOLO
+
+    from sousveillance.models import PT_PATH
+    from sousveillance.models.ship import ship
+    s = TrainSettings(tiny_data, name="walks", init=str(PT_PATH), epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
+    r = train(s, project=tmp_path)
+    result = CliRunner().invoke(model, ["soup", "--run", str(r.run_dir)])
+    assert result.exit_code == 0, result.output
+    soup = r.run_dir / "weights" / "soup.pt"
+    tuned, start, mixed = (_float_state(YOLO(str(p)).model) for p in (r.last, PT_PATH, soup))
+    moved = [k for k in _differing(tuned, start) if tuned[k].is_floating_point()]
+    assert len(moved) > 100  # the fine-tune changed the network
+    for k in moved:  # stored in half precision, as Ultralytics stores weights
+        assert torch.allclose(mixed[k], (tuned[k] + start[k]) / 2, rtol=1e-2, atol=1e-3), k
+    image = next((tiny_data.parent / "images" / "val").iterdir())
+    assert YOLO(str(soup)).predict(str(image), imgsz=64, verbose=False)[0].boxes is not None
+
+    monkeypatch.setenv("SOUSVEILLANCE_CARD_DIR", str(tmp_path / "card"))
+    dest = ship(r.run_dir, tmp_path / "weights", pick="soup")
+    assert _differing(_float_state(YOLO(str(dest)).model), mixed) == []
+    assert "averaged 0.50/0.50 with sousveillance-n" in (tmp_path / "weights" / "VERSION").read_text()
+
+    # a start with other classes, a missing run, a weight out of range: clear errors, nothing written
+    other = _coco_like_checkpoint(tmp_path)
+    result = CliRunner().invoke(model, ["soup", "--run", str(r.run_dir), "--with", str(other)])
+    assert result.exit_code != 0 and "different classes" in result.output
+    result = CliRunner().invoke(model, ["soup", "--run", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and "weights not found" in result.output
+    result = CliRunner().invoke(model, ["soup", "--run", str(r.run_dir), "--weight", "1.5"])
+    assert result.exit_code != 0 and "--weight" in result.output
+    assert _differing(_float_state(YOLO(str(soup)).model), mixed) == []
+
