@@ -67,9 +67,9 @@ def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n", pick: 
     if pick not in ("best", "last", "soup"):
         raise ValueError(f"pick must be best, last or soup, got {pick!r}")
     src = run_dir / "weights" / f"{pick}.pt"
-    if pick == "soup" and not src.is_file():
-        raise FileNotFoundError(f"no soup.pt in {run_dir / 'weights'} (make it with `sousveillance model soup`)")
     if not src.is_file():
+        if pick == "soup":
+            raise FileNotFoundError(f"no soup.pt in {run_dir / 'weights'} (make it with `sousveillance model soup`)")
         src = run_dir / "weights" / "last.pt"
     if not src.is_file():
         raise FileNotFoundError(f"no weights in {run_dir / 'weights'}")

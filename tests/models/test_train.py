@@ -203,6 +203,7 @@ def test_soup_averages_a_fine_tune_with_the_shipped_model_and_ships_it(tiny_data
 
     from sousveillance.models import PT_PATH
     from sousveillance.models.ship import ship
+
     s = TrainSettings(tiny_data, name="walks", init=str(PT_PATH), epochs=1, imgsz=64, batch=4, device="cpu", workers=0)
     r = train(s, project=tmp_path)
     result = CliRunner().invoke(model, ["soup", "--run", str(r.run_dir)])
@@ -230,4 +231,3 @@ def test_soup_averages_a_fine_tune_with_the_shipped_model_and_ships_it(tiny_data
     result = CliRunner().invoke(model, ["soup", "--run", str(r.run_dir), "--weight", "1.5"])
     assert result.exit_code != 0 and "--weight" in result.output
     assert _differing(_float_state(YOLO(str(soup)).model), mixed) == []
-
