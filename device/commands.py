@@ -62,7 +62,7 @@ def _config(config_path, **kw):
 
 def _report(store, result: SurveyResult) -> None:
     cams = store.cameras(result.walk_id)
-    located = sum(1 for c in cams if c["has_position"])
+    located = sum(1 for c in cams if c.has_position)
     click.echo(f"walk {result.walk_id}: {result.status}, {result.frames} frames, {len(cams)} cameras ({located} with a position), {result.poles} poles")
     click.echo(f"database: {store.path}")
     click.echo(f"review it: sousveillance review {store.path}")

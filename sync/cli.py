@@ -55,13 +55,15 @@ def sync(db: Path | None, server: str | None, status: bool) -> None:
     from env SOUSVEILLANCE_TOKEN or the systemd credential sync-token ($CREDENTIALS_DIRECTORY/sync-token).
     """
     from . import outbox
+    from .repository import SyncRepository
     from .uploader import Uploader, read_token
 
     config = _config(server)
     store = _store(db, config)
     if status:
-        outbox.enqueue_confirmed(store)
-        click.echo(" ".join(f"{k}={v}" for k, v in outbox.counts(store).items()))
+        with SyncRepository.beside(store) as records:
+            outbox.enqueue_confirmed(store, records)
+            click.echo(" ".join(f"{k}={v}" for k, v in records.counts().items()))
         return
     if not config.sync.server_url:
         raise click.ClickException("no campaign server: pass --server URL or set sync.server_url in the config")

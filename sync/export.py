@@ -49,7 +49,7 @@ def from_map_feature(row: Mapping[str, Any]) -> ExportCamera:
                   "submissions", "conflicts", "updated_at")
     }  # fmt: skip
     extra["uncertainty_m"] = round(float(row["uncertainty_m"]), 2)
-    return ExportCamera(row["uuid"], row["latitude"], row["longitude"], osm_tags(row), extra)
+    return ExportCamera(row["uuid"], row["latitude"], row["longitude"], osm_tags(row["camera_type"], row.get("mount"), row.get("direction"), row.get("surveillance")), extra)
 
 
 def geojson(cameras: Iterable[ExportCamera]) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from pathlib import Path
 import httpx
 
 from sousveillance import __version__
-from sousveillance.device.store.db import Store, StoreError
+from sousveillance.device.store import Store, StoreError
 
 from . import outbox
+from .repository import SyncRepository
 from .settings import SyncSettings
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Uploader:
         if not settings.server_url:
             raise ValueError("no campaign server URL (--server or server_url)")
         self.store = store
+        self.records = SyncRepository.beside(store)
         self.settings = settings
         self.sleep = sleep
         self.on_sent = on_sent
@@ -85,6 +87,7 @@ class Uploader:
 
     def close(self) -> None:
         self.client.close()
+        self.records.close()
 
     def __enter__(self) -> "Uploader":
         return self
@@ -131,8 +134,8 @@ class Uploader:
     def run(self) -> SyncReport:
         """Queue confirmed cameras, then send everything due; stops early when the server stays unreachable."""
         report = SyncReport()
-        outbox.enqueue_confirmed(self.store)
-        for item in outbox.due(self.store):
+        outbox.enqueue_confirmed(self.store, self.records)
+        for item in outbox.due(self.records):
             try:
                 if item.action == "camera":
                     self._send_camera(item, report)
@@ -142,13 +145,13 @@ class Uploader:
                     self._send_crop(item.camera_uuid, item.crop_path, report)
             except _Transient as exc:
                 retry_at = time.time() + self.settings.backoff_max_s
-                outbox.mark_failed(self.store, item.camera_uuid, str(exc), retry_at=retry_at)
+                self.records.mark_failed(item.camera_uuid, str(exc), retry_at=retry_at)
                 report.stopped = f"server unreachable ({exc}); will resume on the next run"
                 break
             except SyncAuthError as exc:
                 report.stopped = str(exc)
                 break
-        report.pending = sum(1 for _ in outbox.due(self.store, now=float("inf")))
+        report.pending = sum(1 for _ in outbox.due(self.records, now=float("inf")))
         log.info("sync: %s", report.summary())
         return report
 
@@ -158,7 +161,7 @@ class Uploader:
         if response.status_code in (200, 201):
             body = response.json()
             status = body.get("status", "created")
-            outbox.mark_sent(self.store, uuid, status, body.get("feature"), bool(body.get("crop_needed")))
+            self.records.mark_sent(uuid, status, body.get("feature"), bool(body.get("crop_needed")))
             {"created": report.created, "updated": report.updated}.get(status, report.unchanged).append(uuid)
             if self.on_sent:
                 self.on_sent(uuid)
@@ -167,40 +170,40 @@ class Uploader:
             return
         self._check_auth(response)
         code, detail = self._error(response)
-        outbox.mark_failed(self.store, uuid, f"HTTP {response.status_code} {code}: {detail}", retry_at=None)
+        self.records.mark_failed(uuid, f"HTTP {response.status_code} {code}: {detail}", retry_at=None)
         report.rejected.append(f"{uuid}: HTTP {response.status_code} {code} {detail}".strip())
 
     def _retract(self, uuid: str, report: SyncReport) -> None:
         response = self._request("DELETE", f"/api/v1/cameras/{uuid}")
         if response.status_code == 200:
-            outbox.mark_retracted(self.store, uuid)
+            self.records.mark_retracted(uuid)
             report.retracted.append(uuid)
             return
         self._check_auth(response)
         code, detail = self._error(response)
-        outbox.mark_failed(self.store, uuid, f"withdraw HTTP {response.status_code}: {detail}", retry_at=None)
+        self.records.mark_failed(uuid, f"withdraw HTTP {response.status_code}: {detail}", retry_at=None)
         report.rejected.append(f"{uuid}: withdraw HTTP {response.status_code} {code}".strip())
 
     def _send_crop(self, uuid: str, rel: str | None, report: SyncReport) -> None:
         if not rel:
-            outbox.mark_crop_sent(self.store, uuid)
+            self.records.mark_crop_sent(uuid)
             return
         try:
             data = self.store.resolve_crop(rel).read_bytes()
         except (OSError, StoreError) as exc:  # a missing crop must not block the cameras
-            outbox.mark_failed(self.store, uuid, f"crop unreadable: {exc}", retry_at=None, crop=True)
+            self.records.mark_failed(uuid, f"crop unreadable: {exc}", retry_at=None, crop=True)
             report.rejected.append(f"{uuid}: crop unreadable")
             return
         response = self._request(
             "PUT", f"/api/v1/cameras/{uuid}/crop", content=data, headers={"Content-Type": "image/jpeg"}
         )
         if response.status_code in (200, 201):
-            outbox.mark_crop_sent(self.store, uuid)
+            self.records.mark_crop_sent(uuid)
             report.crops.append(uuid)
             return
         self._check_auth(response)
         code, detail = self._error(response)
-        outbox.mark_failed(self.store, uuid, f"crop HTTP {response.status_code}: {detail}", retry_at=None, crop=True)
+        self.records.mark_failed(uuid, f"crop HTTP {response.status_code}: {detail}", retry_at=None, crop=True)
         report.rejected.append(f"{uuid}: crop HTTP {response.status_code} {code}".strip())
 
 

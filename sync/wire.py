@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sousveillance.device.store import CameraRow, WalkRow
+
 from .tags import osm_tags
 
 log = logging.getLogger(__name__)
@@ -90,44 +92,44 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def camera_feature(camera: Mapping[str, Any], walk: Mapping[str, Any], crop: CropRef | None = None) -> dict[str, Any]:
-    """The wire feature of one confirmed camera row with its walk row (raises ``FeatureError`` when unsendable)."""
-    if camera.get("review_state") != "confirmed":
-        raise FeatureError(f"camera {camera.get('uuid')} is not confirmed")
-    if camera.get("latitude") is None or camera.get("longitude") is None:
-        raise FeatureError(f"camera {camera.get('uuid')} has no position")
-    uuid = str(camera["uuid"]).lower()
-    direction = _num(camera.get("direction"))
+def camera_feature(camera: CameraRow, walk: WalkRow, crop: CropRef | None = None) -> dict[str, Any]:
+    """The wire feature of one confirmed camera with its walk (raises ``FeatureError`` when unsendable)."""
+    if camera.review_state != "confirmed":
+        raise FeatureError(f"camera {camera.uuid} is not confirmed")
+    if camera.latitude is None or camera.longitude is None:
+        raise FeatureError(f"camera {camera.uuid} has no position")
+    uuid = str(camera.uuid).lower()
+    direction = _num(camera.direction)
     feature = {
         "type": "Feature",
         "id": uuid,
         "geometry": {
             "type": "Point",
-            "coordinates": [round(float(camera["longitude"]), 7), round(float(camera["latitude"]), 7)],
+            "coordinates": [round(float(camera.longitude), 7), round(float(camera.latitude), 7)],
         },
         "properties": {
             "schema": SCHEMA_ID,
             "uuid": uuid,
-            "tags": osm_tags(camera),
-            "camera_type": camera["camera_type"],
-            "mount": camera.get("mount") or "unknown",
+            "tags": osm_tags(camera.camera_type, camera.mount, camera.direction, camera.surveillance),
+            "camera_type": camera.camera_type,
+            "mount": camera.mount or "unknown",
             "direction": None if direction is None else direction % 360,
-            "surveillance": camera.get("surveillance") or None,
-            "uncertainty_m": round(float(camera.get("uncertainty_m") or 0.0), 2),
-            "sightings": int(camera.get("sightings_count") or 0),
+            "surveillance": camera.surveillance or None,
+            "uncertainty_m": round(float(camera.uncertainty_m or 0.0), 2),
+            "sightings": int(camera.sightings_count or 0),
             "review": {
                 "state": "confirmed",
-                "reviewer": camera.get("reviewer") or "",
-                "reviewed_at": camera.get("reviewed_at") or camera.get("updated_at") or "1970-01-01T00:00:00Z",
+                "reviewer": camera.reviewer or "",
+                "reviewed_at": camera.reviewed_at or camera.updated_at or "1970-01-01T00:00:00Z",
             },
             "walk": {
-                "uuid": str(walk["uuid"]).lower(),
-                "device_id": walk.get("device_id") or "",
-                "model": walk.get("model") or "",
-                "model_version": walk.get("model_version") or "",
+                "uuid": str(walk.uuid).lower(),
+                "device_id": walk.device_id or "",
+                "model": walk.model or "",
+                "model_version": walk.model_version or "",
             },
             "crop": None if crop is None else {"path": crop.rel, "sha256": crop.sha256, "bytes": crop.size},
-            "updated_at": camera.get("updated_at") or None,
+            "updated_at": camera.updated_at or None,
         },
     }
     return validate_feature(feature)

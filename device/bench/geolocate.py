@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..store import CameraRow, SightingRow
+
 log = logging.getLogger(__name__)
 
 
@@ -49,18 +51,19 @@ def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkSc
             e, n = frame.to_local(lat, lon)
             return math.hypot(float(e) - objects[key].east, float(n) - objects[key].north)
 
-        for row in store.db.query("SELECT * FROM cameras WHERE walk_id = ? AND latitude IS NOT NULL", [walk_id]):
-            out.live.append(err(row["latitude"], row["longitude"], sim.truth[row["track_id"]]))
+        for row in store.walk_cameras(walk_id):
+            if row.latitude is not None:
+                out.live.append(err(row.latitude, row.longitude, sim.truth[row.track_id]))
         finalize_walk(store, walk_id, profile, reheading=reheading)
         seen = {sim.truth[t] for t, c in sim.track_class.items() if c != "pole"}
         cams = [o for o in sim.world.objects if o.class_name != "pole"]
         out.true_seen, out.not_seen = len(seen), len(cams) - len(seen)
         visible = store.cameras(walk_id)
         out.estimated = len(visible)
-        by_key: dict[str, list[tuple[int, dict, list[dict]]]] = {}
+        by_key: dict[str, list[tuple[int, CameraRow, list[tuple[str, SightingRow]]]]] = {}
         for cam in visible:
-            rows = [{**r, "_key": sim.truth[r["track_id"]]} for r in group_sightings(store, cam["id"])]
-            key = Counter(r["_key"] for r in rows).most_common(1)[0][0]
+            rows = [(sim.truth[r.track_id], r) for r in group_sightings(store, cam.id)]
+            key = Counter(k for k, _ in rows).most_common(1)[0][0]
             by_key.setdefault(key, []).append((len(rows), cam, rows))
         for key in seen:
             found = sorted(by_key.get(key, []), key=lambda x: -x[0])
@@ -72,18 +75,18 @@ def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkSc
             for _, extra, extra_rows in found[1:]:
                 out.causes[_duplicate_cause(found[0][2], extra_rows, extra)] += 1
             _, cam, rows = found[0]
-            if cam["latitude"] is not None:
-                out.errors.append(err(cam["latitude"], cam["longitude"], key))
-            placed = [r for r in rows if r["latitude"] is not None]
+            if cam.latitude is not None:
+                out.errors.append(err(cam.latitude, cam.longitude, key))
+            placed = [r for _, r in rows if r.latitude is not None]
             if placed:
-                best = max(placed, key=lambda r: (r["confidence"] or 0) * math.sqrt(max((r["x2"] - r["x1"]) * (r["y2"] - r["y1"]), 0)))
-                out.baseline.append(err(best["latitude"], best["longitude"], key))
+                best = max(placed, key=lambda r: (r.confidence or 0) * math.sqrt(max((r.x2 - r.x1) * (r.y2 - r.y1), 0)))
+                out.baseline.append(err(best.latitude, best.longitude, key))
             truth = objects[key]
-            out.mount[(truth.mount, cam["mount"])] += 1
+            out.mount[(truth.mount, cam.mount)] += 1
             if truth.class_name == "fixed":
                 out.fixed_matched += 1
-                if cam["direction"] is not None:
-                    out.facing.append(abs(float(angle_diff(cam["direction"], truth.facing))))
+                if cam.direction is not None:
+                    out.facing.append(abs(float(angle_diff(cam.direction, truth.facing))))
     return out
 
 
@@ -91,18 +94,18 @@ def _missed_cause(key: str, by_key: dict, objects: dict) -> str:
     """Why a detected camera has no record of its own: its tracks were all merged into (or outvoted in) another's."""
     for other, entries in by_key.items():
         for _, _, rows in entries:
-            if any(r.get("_key") == key for r in rows):
+            if any(k == key for k, _ in rows):
                 kind = "same type" if objects[other].class_name == objects[key].class_name else "other type"
                 near = math.hypot(objects[other].east - objects[key].east, objects[other].north - objects[key].north) < 1.0
                 return f"missed: merged into {'a camera on the same pole' if near else 'a neighbour'} ({kind})"
     return "missed: no placed track"
 
 
-def _duplicate_cause(kept_rows: list[dict], extra_rows: list[dict], extra: dict) -> str:
+def _duplicate_cause(kept_rows: list[tuple[str, SightingRow]], extra_rows: list[tuple[str, SightingRow]], extra: CameraRow) -> str:
     """Why a second record of one camera was not merged: a revisit or a re-found track, and whether it was placed."""
-    if extra["latitude"] is None:
+    if extra.latitude is None:
         return "duplicate: unplaced track"
-    gap = min(abs(a["t"] - b["t"]) for a in kept_rows for b in extra_rows)
+    gap = min(abs(a.t - b.t) for _, a in kept_rows for _, b in extra_rows)
     return f"duplicate: {'re-found track' if gap < 30.0 else 'pass on the way back'} not merged"
 
 
@@ -209,30 +212,30 @@ def score_sample(db_path: Path, truth_path: Path, gate_m: float = 15.0) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     with store:
-        found = [c for c in store.cameras() if c["latitude"] is not None]
+        found = [c for c in store.cameras() if c.latitude is not None]
         best = {}
         for c in found:
-            row = store.db.execute("SELECT latitude, longitude FROM sightings WHERE id = ?", [c["best_sighting_id"]]).fetchone()
-            best[c["id"]] = row if row and row[0] is not None else None
+            row = store.sighting(c.best_sighting_id) if c.best_sighting_id is not None else None
+            best[c.id] = (row.latitude, row.longitude) if row and row.latitude is not None else None
     frame = LocalFrame(truth["origin"]["lat"], truth["origin"]["lon"])
     tx = {t["id"]: frame.point(t["lat"], t["lon"]) for t in cams}
     pairs = []
     for c in found:
-        p = frame.point(c["latitude"], c["longitude"])
+        p = frame.point(c.latitude, c.longitude)
         for t in cams:
             d = math.hypot(p.east - tx[t["id"]].east, p.north - tx[t["id"]].north)
             if d <= gate_m:
-                pairs.append((d + (0 if c["camera_type"] == t["type"] else 2.0), d, c, t))
+                pairs.append((d + (0 if c.camera_type == t["type"] else 2.0), d, c, t))
     pairs.sort(key=lambda x: x[0])
     used_c, used_t, errors, baseline = set(), set(), [], []
     for _, d, c, t in pairs:
-        if c["id"] in used_c or t["id"] in used_t:
+        if c.id in used_c or t["id"] in used_t:
             continue
-        used_c.add(c["id"])
+        used_c.add(c.id)
         used_t.add(t["id"])
         errors.append(d)
-        if best.get(c["id"]):
-            q = frame.point(*best[c["id"]])
+        if best.get(c.id):
+            q = frame.point(*best[c.id])
             baseline.append(math.hypot(q.east - tx[t["id"]].east, q.north - tx[t["id"]].north))
     extra = len(found) - len(used_c)
     count_err = abs(len(found) - len(cams)) / max(len(cams), 1) * 100

@@ -14,11 +14,13 @@ from .lens import PROFILES, CameraProfile, bearing_to, profile_for
 from .locator import Locator, RangeLocator, offset
 
 if TYPE_CHECKING:
+    from ..store import SightingRow
     from .triangulate import TriangulatingLocator
 
 
 def default_locator(profile: CameraProfile | None = None) -> "TriangulatingLocator":
     """The locator the survey loop uses when a track ends: triangulation, falling back to the range estimate."""
+    from ..store import SightingRow
     from .triangulate import TriangulatingLocator
 
     return TriangulatingLocator(profile)
@@ -38,7 +40,7 @@ def unmerge(store: Any, camera_id: int, profile: CameraProfile | None = None) ->
     return run(store, camera_id, profile)
 
 
-def group_sightings(store: Any, camera_id: int) -> list[dict[str, Any]]:
+def group_sightings(store: Any, camera_id: int) -> list["SightingRow"]:
     """A kept camera's sightings including those of rows merged into it."""
     from .finalize import group_sightings as run
 

@@ -1,18 +1,21 @@
 """The end-of-walk pass (``finalize_walk``) and the reviewer's undo of a merge (``unmerge``).
 
 See ``walk.py`` for how a merge is stored: sightings stay on their own camera row, the hidden row points at the
-kept row through ``cameras.merged_into`` and the pair is recorded in ``camera_merges``.
+kept row through ``cameras.merged_into`` and the pair is recorded in ``camera_merges``. Reads and writes go
+through the store (``Store.walk_geometry``, ``record_merges``, ``update_camera``...); the geometry itself is pure.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
+from ..store import NewMerge, SightingRow
 from .dedupe import find_merges
 from .lens import CameraProfile
-from .walk import FinalizeReport, WalkGeometry, _now
+from .walk import FinalizeReport, WalkGeometry
 
 log = logging.getLogger(__name__)
 
@@ -28,79 +31,57 @@ def finalize_walk(store, walk_id: int, profile: CameraProfile | None = None, *, 
 
     Safe to run again: automatic merges are recomputed, merges a reviewer undid stay undone.
     """
-    if store.db["walks"].count_where("id = ?", [walk_id]) == 0:
+    if store.walk(walk_id) is None:
         raise ValueError(f"no walk {walk_id} in {store.path}")
-    geometry = WalkGeometry(store, walk_id, profile, reheading=reheading)
     report = FinalizeReport(walk_id)
-    db = store.db
     with store.batch():
-        for m in db.query("SELECT merged_camera_id FROM camera_merges WHERE walk_id = ? AND undone_at IS NULL", [walk_id]):
-            db["cameras"].update(m["merged_camera_id"], {"merged_into": None})
-        db.execute("DELETE FROM camera_merges WHERE walk_id = ? AND undone_at IS NULL", [walk_id])
-        blocked = {
-            frozenset((r["kept_camera_id"], r["merged_camera_id"]))
-            for r in db.query("SELECT kept_camera_id, merged_camera_id FROM camera_merges WHERE walk_id = ?", [walk_id])
-        }
-        cameras = list(db.query("SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id]))
+        store.clear_automatic_merges(walk_id)
+        record = store.walk_geometry(walk_id)
+        geometry = WalkGeometry(record, profile, reheading=reheading)
+        cameras = record.cameras
         if geometry.frame is None:
             log.warning("walk %s has no GPS position at all: cameras left unplaced", walk_id)
             report.tracks = report.cameras = len(cameras)
             return report
-        for camera in cameras:
-            camera.update(geometry.update_group(camera, [], own_class(geometry, [camera["id"]], camera["camera_type"])))
+        for i, camera in enumerate(cameras):
+            values = geometry.group_values(camera, [], own_class(geometry, [camera.id], camera.camera_type))
+            store.update_camera(camera.id, values)
+            cameras[i] = replace(camera, **values)
         report.tracks = len(cameras)
         merges = []
         if dedupe:
-            estimates = [
-                geometry.estimate(c) for c in cameras if c["review_state"] == "pending" and c["merged_into"] is None
-            ]
-            merges = find_merges([e for e in estimates if e is not None], blocked=blocked)
+            estimates = [geometry.estimate(c) for c in cameras if c.review_state == "pending" and c.merged_into is None]
+            merges = find_merges([e for e in estimates if e is not None], blocked=record.blocked)
         groups: dict[int, list[int]] = {}
         for m in merges:
             groups.setdefault(m.kept_camera_id, []).append(m.merged_camera_id)
-        by_id = {c["id"]: c for c in cameras}
+        by_id = {c.id: c for c in cameras}
         for kept_id, members in groups.items():
-            ids = [kept_id, *members]
-            geometry.update_group(by_id[kept_id], members, own_class(geometry, ids, by_id[kept_id]["camera_type"]))
-        now = _now()
-        for m in merges:
-            db["cameras"].update(m.merged_camera_id, {"merged_into": m.kept_camera_id, "updated_at": now})
-            db["camera_merges"].insert({
-                "walk_id": walk_id, "kept_camera_id": m.kept_camera_id, "merged_camera_id": m.merged_camera_id,
-                "reason": m.reason, "distance_m": m.distance_m, "score": m.score, "created_at": now,
-            })
-        _place_poles(geometry, walk_id)
-        visible = db.query("SELECT position_method, count(*) AS n FROM cameras WHERE walk_id = ? AND merged_into IS NULL "
-                           "GROUP BY position_method", [walk_id])
-        report.methods = {r["position_method"] or "none": r["n"] for r in visible}
+            kept = by_id[kept_id]
+            store.update_camera(kept_id, geometry.group_values(kept, members, own_class(geometry, [kept_id, *members], kept.camera_type)))
+        store.record_merges(walk_id, [NewMerge(m.kept_camera_id, m.merged_camera_id, m.reason, m.distance_m, m.score) for m in merges])
+        _place_poles(store, geometry, walk_id)
+        report.methods = store.position_methods(walk_id)
     report.merged = len(merges)
     report.cameras = report.tracks - report.merged
     log.info("walk %s: %d tracks -> %d cameras (%d merged), %s", walk_id, report.tracks, report.cameras, report.merged, report.methods)
     return report
 
 
-def _place_poles(geometry: WalkGeometry, walk_id: int) -> None:
-    table = geometry.store.db["poles"]
+def _place_poles(store, geometry: WalkGeometry, walk_id: int) -> None:
     for track_id, sightings in geometry.poles.items():
         located = geometry.locator.solve(sightings, "pole", geometry.frame).located
         values: dict[str, Any] = {
-            "walk_id": walk_id, "track_id": track_id, "sightings_count": len(sightings),
-            "confidence": max(s.detection.confidence for s in sightings),
+            "sightings_count": len(sightings), "confidence": max(s.detection.confidence for s in sightings),
             "latitude": located.latitude if located else None, "longitude": located.longitude if located else None,
             "uncertainty_m": located.uncertainty_m if located else None,
         }
-        row = next(table.rows_where("walk_id = ? AND track_id = ?", [walk_id, track_id]), None)
-        if row:
-            table.update(row["id"], values)
-        else:
-            table.insert(values)
+        store.place_pole(walk_id, track_id, values)
 
 
-def group_sightings(store, camera_id: int) -> list[dict[str, Any]]:
+def group_sightings(store, camera_id: int) -> list[SightingRow]:
     """A camera's sightings including those of the camera rows merged into it, in time order."""
-    return list(store.db.query(
-        "SELECT * FROM sightings WHERE camera_id = ? OR camera_id IN "
-        "(SELECT id FROM cameras WHERE merged_into = ?) ORDER BY t, id", [camera_id, camera_id]))
+    return store.group_sightings(camera_id)
 
 
 def unmerge(store, camera_id: int, profile: CameraProfile | None = None) -> list[int]:
@@ -108,28 +89,22 @@ def unmerge(store, camera_id: int, profile: CameraProfile | None = None) -> list
 
     Both rows get their own positions back; the undone pair is never merged again by ``finalize_walk``.
     """
-    db = store.db
-    row = next(db["cameras"].rows_where("id = ?", [camera_id]), None)
+    row = store.camera(camera_id)
     if row is None:
         raise ValueError(f"no camera {camera_id}")
-    column = "merged_camera_id" if row["merged_into"] is not None else "kept_camera_id"
-    pairs = list(db.query(f"SELECT * FROM camera_merges WHERE {column} = ? AND undone_at IS NULL", [camera_id]))
+    pairs = store.active_merges(camera_id, as_kept=row.merged_into is None)
     if not pairs:
         raise ValueError(f"camera {camera_id} is not part of a merge")
-    geometry = WalkGeometry(store, row["walk_id"], profile)
-    now = _now()
-    freed = [p["merged_camera_id"] for p in pairs]
+    freed = [p.merged_camera_id for p in pairs]
     with store.batch():
-        for p in pairs:
-            db["camera_merges"].update(p["id"], {"undone_at": now})
-            db["cameras"].update(p["merged_camera_id"], {"merged_into": None, "updated_at": now})
-        for kept_id in {p["kept_camera_id"] for p in pairs}:
-            members = [r["merged_camera_id"] for r in db.query(
-                "SELECT merged_camera_id FROM camera_merges WHERE kept_camera_id = ? AND undone_at IS NULL", [kept_id])]
-            kept = db["cameras"].get(kept_id)
-            geometry.update_group(kept, members, own_class(geometry, [kept_id, *members], kept["camera_type"]))
+        store.undo_merges(pairs)
+        geometry = WalkGeometry(store.walk_geometry(row.walk_id), profile)
+        for kept_id in {p.kept_camera_id for p in pairs}:
+            members = [m.merged_camera_id for m in store.active_merges(kept_id, as_kept=True)]
+            kept = store.camera(kept_id)
+            store.update_camera(kept_id, geometry.group_values(kept, members, own_class(geometry, [kept_id, *members], kept.camera_type)))
         for cid in freed:
-            cam = db["cameras"].get(cid)
-            geometry.update_group(cam, [], own_class(geometry, [cid], cam["camera_type"]))
+            cam = store.camera(cid)
+            store.update_camera(cid, geometry.group_values(cam, [], own_class(geometry, [cid], cam.camera_type)))
     log.info("unmerged camera(s) %s", freed)
     return freed

@@ -69,47 +69,31 @@ def write_walk(store, sim: SimWalk, profile: CameraProfile | None = None, *, loc
     locator = locator or default_locator(profile)
     walk_id = store.start_walk(source="simulated", settings={"profile": profile.name, "seed": sim.config.seed})
     tracks = sim.tracks()
-    with store.batch() as db:
-        db["fixes"].insert_all(
-            {"walk_id": walk_id, "t": f.t, "utc": f.utc.isoformat(), "latitude": f.latitude, "longitude": f.longitude,
-             "altitude": f.altitude, "course": f.course, "speed": f.speed, "eph": f.eph, "mode": f.mode}
-            for f in sim.fixes
-        )
+    with store.batch():
+        store.add_fixes(walk_id, sim.fixes)
         for track_id, sightings in sorted(tracks.items()):
             cls = sim.track_class[track_id]
             located = locator.locate(sightings, cls)
             common = {
-                "walk_id": walk_id, "track_id": track_id, "sightings_count": len(sightings),
-                "first_seen": sightings[0].utc.isoformat(), "last_seen": sightings[-1].utc.isoformat(),
+                "sightings_count": len(sightings), "last_seen": sightings[-1].utc.isoformat(),
                 "confidence": max(s.detection.confidence for s in sightings),
                 "latitude": located.latitude if located else None,
                 "longitude": located.longitude if located else None,
                 "uncertainty_m": located.uncertainty_m if located else None,
             }
+            first_seen = sightings[0].utc.isoformat()
             camera_id = None
             if cls == "pole":
-                db["poles"].insert(common)
+                store.add_pole(walk_id, track_id, first_seen, **common)
             else:
-                table = db["cameras"]
-                table.insert({
-                    **common, "uuid": str(uuidlib.uuid4()), "camera_type": cls,
-                    "position_method": located.method if located else "none", "has_position": int(located is not None),
-                })
-                camera_id = table.last_pk
-            db["sightings"].insert_all(sighting_row(walk_id, camera_id, s) for s in sightings)
-        db["walks"].update(walk_id, {"status": "completed", "frames": max((s.frame_index for s in sim.sightings), default=0) + 1})
+                camera_id = store.add_camera(
+                    walk_id, track_id, str(uuidlib.uuid4()), cls, first_seen, **common,
+                    position_method=located.method if located else "none", has_position=int(located is not None),
+                )
+            for s in sightings:
+                store.add_sighting(walk_id, camera_id, s)
+        store.end_walk(walk_id, frames=max((s.frame_index for s in sim.sightings), default=0) + 1)
     return walk_id
-
-
-def sighting_row(walk_id: int, camera_id: int | None, s) -> dict:
-    d, p = s.detection, s.position
-    return {
-        "walk_id": walk_id, "track_id": s.track_id, "camera_id": camera_id, "frame_index": s.frame_index, "t": s.t,
-        "utc": s.utc.isoformat() if s.utc else None, "class_name": d.class_name, "confidence": d.confidence,
-        "x1": d.x1, "y1": d.y1, "x2": d.x2, "y2": d.y2, "frame_width": s.frame_width, "frame_height": s.frame_height,
-        "latitude": p.latitude if p else None, "longitude": p.longitude if p else None,
-        "heading": p.heading if p else None, "eph": p.eph if p else None, "bearing": s.bearing,
-    }
 
 
 def straight_street(objects: Sequence[TrueObject], length: float = 120.0, back: bool = False) -> World:

@@ -12,7 +12,6 @@ whose ``review_state`` is still ``pending``.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ..types import Detection, Fix, Position, Sighting
+from ..store.rows import CameraRow, SightingRow, WalkRecord
+from ..types import Detection, Position, Sighting
 from .attributes import Box, View, propose_facing, propose_mount
 from .dedupe import REFOUND_GAP_S, TrackEstimate
 from .heading import TrackLine
@@ -52,34 +52,24 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _walk_profile(store, walk_id: int, profile: CameraProfile | None) -> tuple[CameraProfile, dict[str, Any]]:
-    walk = store.db["walks"].get(walk_id)
-    try:
-        settings = json.loads(walk.get("settings") or "{}")
-    except ValueError:
-        settings = {}
+def _walk_profile(settings: dict[str, Any], profile: CameraProfile | None) -> CameraProfile:
     if profile is None:
         name = settings.get("profile") or settings.get("camera_profile")
         profile = profile_for(name) if name in PROFILES else PROFILES["pi3"]
-    return profile, settings
+    return profile
 
 
 class WalkGeometry:
     """One walk's sightings in the local frame, re-headed from the whole GPS track, ready to place cameras."""
 
-    def __init__(self, store, walk_id: int, profile: CameraProfile | None = None, *, reheading: bool = True):
-        self.store, self.walk_id = store, walk_id
-        self.profile, settings = _walk_profile(store, walk_id, profile)
+    def __init__(self, record: WalkRecord, profile: CameraProfile | None = None, *, reheading: bool = True):
+        self.walk_id = record.walk.id
+        settings = record.walk.settings
+        self.profile = _walk_profile(settings, profile)
         self.locator = TriangulatingLocator(self.profile)
-        db = store.db
-        fixes = [
-            Fix(r["t"], None, r["latitude"], r["longitude"], course=r["course"], speed=r["speed"], eph=r["eph"],
-                mode=r["mode"] if r["mode"] is not None else 3)
-            for r in db.query("SELECT * FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t", [walk_id])
-        ]
-        rows = list(db.query("SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id]))
-        lats = [f.latitude for f in fixes] or [r["latitude"] for r in rows if r["latitude"] is not None]
-        lons = [f.longitude for f in fixes] or [r["longitude"] for r in rows if r["longitude"] is not None]
+        fixes, rows = record.fixes, record.sightings
+        lats = [f.latitude for f in fixes] or [r.latitude for r in rows if r.latitude is not None]
+        lons = [f.longitude for f in fixes] or [r.longitude for r in rows if r.longitude is not None]
         self.frame = LocalFrame.around(lats, lons) if lats else None
         # after the walk, positions are interpolated across dropouts of up to BRIDGE_GAP_S (with a larger eph)
         self.line = TrackLine(fixes, self.frame, max_gap_s=BRIDGE_GAP_S) if self.frame and len(fixes) >= 2 else None
@@ -87,42 +77,42 @@ class WalkGeometry:
         self.reheading = reheading and self.line is not None and not compass
         self.covariances: dict[tuple[int, ...], np.ndarray] = {}  # last placement of each group, local frame
         self.by_camera: dict[int, list[Sighting]] = {}
-        self.rows: dict[int, dict] = {}
+        self.rows: dict[int, SightingRow] = {}
         self.poles: dict[int, list[Sighting]] = {}
         self.pole_boxes: dict[int, list[Box]] = {}
         for r in rows:
             s = self._sighting(r)
-            if r["camera_id"] is not None:
-                self.by_camera.setdefault(r["camera_id"], []).append(s)
+            if r.camera_id is not None:
+                self.by_camera.setdefault(r.camera_id, []).append(s)
                 self.rows[s.id] = r
-            elif r["class_name"] == "pole":
-                self.poles.setdefault(r["track_id"], []).append(s)
-                self.pole_boxes.setdefault(r["frame_index"], []).append(Box(r["x1"], r["y1"], r["x2"], r["y2"]))
+            elif r.class_name == "pole":
+                self.poles.setdefault(r.track_id, []).append(s)
+                self.pole_boxes.setdefault(r.frame_index, []).append(Box(r.x1, r.y1, r.x2, r.y2))
 
-    def _sighting(self, r: dict) -> Sighting:
-        det = Detection(r["x1"], r["y1"], r["x2"], r["y2"], r["confidence"] or 0.0, -1, r["class_name"])
-        heading, bearing = r["heading"], r["bearing"]
-        lat, lon, eph = r["latitude"], r["longitude"], r["eph"]
+    def _sighting(self, r: SightingRow) -> Sighting:
+        det = Detection(r.x1, r.y1, r.x2, r.y2, r.confidence or 0.0, -1, r.class_name)
+        heading, bearing = r.heading, r.bearing
+        lat, lon, eph = r.latitude, r.longitude, r.eph
         if lat is None and self.line is not None:  # a fix that arrived too late for the live loop
-            pt = self.line.position(r["t"])
+            pt = self.line.position(r.t)
             if pt is not None:
                 plat, plon = self.frame.to_wgs84(pt.east, pt.north)
                 lat, lon, eph = float(plat), float(plon), pt.eph
         if self.reheading and lat is not None:
-            smooth = self.line.heading(r["t"], span_m=HEADING_SPAN_M, centered=True)
-            turn = self.line.turn(r["t"])
+            smooth = self.line.heading(r.t, span_m=HEADING_SPAN_M, centered=True)
+            turn = self.line.turn(r.t)
             if turn is not None and turn > MAX_TURN_DEG:  # at a corner: the nearest fix's own course, else no ray
-                smooth = self.line.course_near(r["t"])
+                smooth = self.line.course_near(r.t)
                 if smooth is None:
                     bearing = None
             if smooth is not None:
                 if heading is not None and bearing is not None:
                     lens = bearing - heading  # lens angle plus mount yaw, as the live loop computed it
                 else:
-                    lens = self.profile.angle_of((r["x1"] + r["x2"]) / 2, r["frame_width"])
+                    lens = self.profile.angle_of((r.x1 + r.x2) / 2, r.frame_width)
                 heading, bearing = smooth, (smooth + lens) % 360.0
         position = None if lat is None else Position(lat, lon, heading, eph)
-        return Sighting(r["track_id"], r["frame_index"], r["t"], None, det, r["frame_width"], r["frame_height"], position, bearing, r["id"])
+        return Sighting(r.track_id, r.frame_index, r.t, None, det, r.frame_width, r.frame_height, position, bearing, r.id)
 
     def local(self, lat: float, lon: float) -> tuple[float, float]:
         e, n = self.frame.to_local(lat, lon)
@@ -193,22 +183,22 @@ class WalkGeometry:
         if not rows:
             return {}
         best = max((s for c in camera_ids for s in self.by_camera.get(c, [])), key=sighting_quality)
-        utcs = [r["utc"] for r in rows if r["utc"]]
-        out = {"sightings_count": len(rows), "confidence": max(r["confidence"] or 0.0 for r in rows), "best_sighting_id": best.id}
+        utcs = [r.utc for r in rows if r.utc]
+        out = {"sightings_count": len(rows), "confidence": max(r.confidence or 0.0 for r in rows), "best_sighting_id": best.id}
         if utcs:
             out["first_seen"], out["last_seen"] = min(utcs), max(utcs)
-        if self.rows[best.id].get("crop"):
-            out["best_crop"] = self.rows[best.id]["crop"]
+        if self.rows[best.id].crop:
+            out["best_crop"] = self.rows[best.id].crop
         return out
 
-    def estimate(self, camera: dict[str, Any]) -> TrackEstimate | None:
-        sightings = self.by_camera.get(camera["id"], [])
-        if camera["latitude"] is None or not sightings:
+    def estimate(self, camera: CameraRow) -> TrackEstimate | None:
+        sightings = self.by_camera.get(camera.id, [])
+        if camera.latitude is None or not sightings:
             return None
-        e, n = self.local(camera["latitude"], camera["longitude"])
-        unc = camera["uncertainty_m"] or 10.0
-        cov = self.covariances.get((camera["id"],), np.eye(2) * unc * unc)
-        return TrackEstimate(camera["id"], camera["camera_type"], e, n, unc,
+        e, n = self.local(camera.latitude, camera.longitude)
+        unc = camera.uncertainty_m or 10.0
+        cov = self.covariances.get((camera.id,), np.eye(2) * unc * unc)
+        return TrackEstimate(camera.id, camera.camera_type, e, n, unc,
                              frozenset(s.frame_index for s in sightings), sightings[0].t, sightings[-1].t, len(sightings),
                              self.height(sightings, e, n), tuple(cov.ravel()))
 
@@ -224,12 +214,12 @@ class WalkGeometry:
             heights.append(LENS_HEIGHT_M + rng * (s.frame_height / 2 - yc) / self.profile.focal_px(s.frame_width))
         return float(np.median(heights)) if heights else None
 
-    def update_group(self, kept: dict[str, Any], member_ids: list[int], class_name: str) -> dict[str, Any]:
-        """Recompute and write one kept camera row from itself and its members."""
-        ids = [kept["id"], *member_ids]
+    def group_values(self, kept: CameraRow, member_ids: list[int], class_name: str) -> dict[str, Any]:
+        """The columns of one kept camera row recomputed from itself and its members (what a reviewer decided stays)."""
+        ids = [kept.id, *member_ids]
         placed = self.place(ids, class_name)
         values = {**placed, **self.aggregate(ids), "updated_at": _now()}
-        if kept["review_state"] == "pending":
+        if kept.review_state == "pending":
             values.update(self.attributes(ids, class_name, placed))
             values["camera_type"] = class_name
         if placed["latitude"] is not None:
@@ -238,6 +228,4 @@ class WalkGeometry:
             values["height_m"] = None if height is None else round(height, 1)
         else:  # never overwrite what a reviewer decided
             values = {k: v for k, v in values.items() if k not in ("latitude", "longitude", "uncertainty_m", "position_method")}
-        self.store.db["cameras"].update(kept["id"], values)
         return values
-

@@ -116,20 +116,20 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         return page(request, "walks.html", walks=[w.as_dict() for w in queries.walks(store)])
 
     async def walk_page(request: Request) -> Response:
-        walk = queries.walk(store, request.path_params["walk_id"])
+        walk = store.walk(request.path_params["walk_id"])
         if walk is None:
             return HTMLResponse("no such walk\n", status_code=404)
         summary = queries.walk_summary(store, walk).as_dict()
-        return page(request, "walk.html", walk=summary, config={"walk_id": walk["id"]})
+        return page(request, "walk.html", walk=summary, config={"walk_id": walk.id})
 
     async def review_page(request: Request) -> Response:
-        walk = queries.walk(store, request.path_params["walk_id"])
+        walk = store.walk(request.path_params["walk_id"])
         if walk is None:
             return HTMLResponse("no such walk\n", status_code=404)
         summary = queries.walk_summary(store, walk).as_dict()
         start = request.query_params.get("camera")
         return page(request, "review.html", walk=summary,
-                    config={"walk_id": walk["id"], "start_camera": int(start) if start and start.isdigit() else None,
+                    config={"walk_id": walk.id, "start_camera": int(start) if start and start.isdigit() else None,
                             "duplicate_radius_m": settings.duplicate_radius_m})
 
     async def login(request: Request) -> Response:
@@ -156,20 +156,20 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         return JSONResponse({"walks": [w.as_dict() for w in queries.walks(store)]})
 
     async def api_walk(request: Request) -> Response:
-        walk = queries.walk(store, request.path_params["walk_id"])
+        walk = store.walk(request.path_params["walk_id"])
         if walk is None:
             return _error("no such walk", 404)
         return JSONResponse({
             "walk": queries.walk_summary(store, walk).as_dict(),
-            "track": queries.track_segments(store, walk["id"], settings.privacy_zones),
+            "track": queries.track_segments(store, walk.id, settings.privacy_zones),
         })
 
     async def api_cameras(request: Request) -> Response:
-        walk = queries.walk(store, request.path_params["walk_id"])
+        walk = store.walk(request.path_params["walk_id"])
         if walk is None:
             return _error("no such walk", 404)
         return JSONResponse({"walk": queries.walk_summary(store, walk).as_dict(),
-                             "cameras": queries.cameras(store, walk["id"])})
+                             "cameras": queries.cameras(store, walk.id)})
 
     async def api_camera(request: Request) -> Response:
         detail = queries.camera_detail(store, request.path_params["camera_id"], settings.duplicate_radius_m)

@@ -7,14 +7,13 @@ undo restores exactly what the reviewer saw. Merging and splitting duplicates us
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
-from ..store import Store
+from ..store import CameraRow, Decision, Store
 from ..store.db import utcnow
 from ..types import CAMERA_CLASSES, MOUNTS
 
@@ -34,43 +33,15 @@ class DecisionError(ValueError):
     """A decision that cannot be applied: bad input or an unknown camera (one-line message)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    id: int
-    walk_id: int
-    camera_id: int
-    action: str
-    reviewer: str
-    at: str
-    before: dict[str, dict[str, Any]]
-    after: dict[str, dict[str, Any]]
-    undone: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "walk_id": self.walk_id, "camera_id": self.camera_id, "action": self.action,
-            "reviewer": self.reviewer, "at": self.at, "before": self.before, "after": self.after,
-            "undone": self.undone,
-        }
-
-
-def _row_to_decision(row: Mapping[str, Any]) -> Decision:
-    return Decision(
-        id=row["id"], walk_id=row["walk_id"], camera_id=row["camera_id"], action=row["action"],
-        reviewer=row["reviewer"] or "", at=row["at"], before=json.loads(row["before"]),
-        after=json.loads(row["after"]), undone=bool(row["undone"]),
-    )
-
-
-def _camera(store: Store, camera_id: int) -> dict[str, Any]:
-    rows = list(store.db.query("SELECT * FROM cameras WHERE id = ?", [camera_id]))
-    if not rows:
+def _camera(store: Store, camera_id: int) -> CameraRow:
+    camera = store.camera(camera_id)
+    if camera is None:
         raise DecisionError(f"no camera with id {camera_id}")
-    return rows[0]
+    return camera
 
 
 def _snapshot(store: Store, ids: list[int]) -> dict[str, dict[str, Any]]:
-    return {str(i): {k: _camera(store, i).get(k) for k in EDITABLE} for i in ids}
+    return {str(i): {k: getattr(_camera(store, i), k) for k in EDITABLE} for i in ids}
 
 
 def _number(value: Any, name: str, lo: float, hi: float) -> float:
@@ -106,20 +77,6 @@ def _edits(payload: Mapping[str, Any]) -> dict[str, Any]:
     if payload.get("notes") is not None:
         edits["notes"] = str(payload["notes"])[:2000]
     return edits
-
-
-def _merge(store: Store, camera_id: int, into: int) -> None:
-    """A reviewer's merge: the camera row hides behind ``into`` (its sightings stay its own)."""
-    store.db["cameras"].update(camera_id, {"merged_into": into, "updated_at": utcnow()})
-
-
-def _auto_merged(store: Store, member_id: int) -> bool:
-    """True when the geolocation engine merged this row (``camera_merges``): its ``unmerge`` must split it."""
-    if not store.db["camera_merges"].exists():
-        return False
-    return bool(store.db.execute(
-        "SELECT count(*) FROM camera_merges WHERE merged_camera_id = ? AND undone_at IS NULL", [member_id]
-    ).fetchone()[0])
 
 
 def _geo_unmerge(store: Store, member_id: int) -> None:
@@ -161,64 +118,51 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
         target = _camera(store, other)
         if other == camera_id:
             raise DecisionError("a camera cannot be merged with itself")
-        if target["walk_id"] != camera["walk_id"]:
+        if target.walk_id != camera.walk_id:
             raise DecisionError("only cameras of the same walk can be merged")
-        if action == "merge" and (camera["merged_into"] is not None or target["merged_into"] is not None):
+        if action == "merge" and (camera.merged_into is not None or target.merged_into is not None):
             raise DecisionError("merge only cameras that are not already merged into another")
-        if action == "split" and target["merged_into"] != camera_id:
+        if action == "split" and target.merged_into != camera_id:
             raise DecisionError(f"camera {other} is not merged into camera {camera_id}")
         touched.append(other)
-    def record(db, before: dict, after: dict) -> int:
-        table = db["decisions"]
-        table.insert({
-            "walk_id": camera["walk_id"], "camera_id": camera_id, "action": action,
-            "before": json.dumps(before), "after": json.dumps(after), "reviewer": reviewer, "at": now, "undone": 0,
-        })
-        return int(table.last_pk)
 
-    if action == "split" and _auto_merged(store, other):  # type: ignore[arg-type]
+    def record(before: dict, after: dict) -> int:
+        return store.record_decision(camera.walk_id, camera_id, action, before=before, after=after, reviewer=reviewer, at=now)
+
+    if action == "split" and store.active_merges(other, as_kept=False):  # type: ignore[arg-type]
+        # the geolocation engine merged this row: its unmerge re-places both rows (and never merges them again)
         before = _snapshot(store, touched)
         _geo_unmerge(store, other)  # type: ignore[arg-type]  # runs its own transaction
         after = _snapshot(store, touched)
-        with store.batch() as db:
-            decision_id = record(db, before, after)
+        decision_id = record(before, after)
     else:
-        with store.batch(), store.db.atomic() as db:
+        with store.batch():
             before = _snapshot(store, touched)
-            if action == "merge":
-                _merge(store, camera_id, other)  # type: ignore[arg-type]
+            if action == "merge":  # a reviewer's merge: the camera row hides behind ``other`` (its sightings stay)
+                store.update_camera(camera_id, {"merged_into": other, "updated_at": utcnow()})
             elif action == "split":
-                db["cameras"].update(other, {"merged_into": None, "updated_at": now})
+                store.update_camera(other, {"merged_into": None, "updated_at": now})  # type: ignore[arg-type]
             else:
-                db["cameras"].update(camera_id, {**changes, "updated_at": now})
+                store.update_camera(camera_id, {**changes, "updated_at": now})
             after = _snapshot(store, touched)
-            decision_id = record(db, before, after)
+            decision_id = record(before, after)
     log.info("decision %d: %s camera %d", decision_id, action, camera_id)
-    return Decision(decision_id, camera["walk_id"], camera_id, action, reviewer, now, before, after)
+    return Decision(decision_id, camera.walk_id, camera_id, action, reviewer, now, before, after)
 
 
 def undo(store: Store, walk_id: int, decision_id: int | None = None) -> Decision:
     """Undo one decision (default: the walk's latest not yet undone); restores each touched camera's columns."""
-    sql = "SELECT * FROM decisions WHERE walk_id = ? AND undone = 0"
-    args: list[Any] = [walk_id]
-    if decision_id is not None:
-        sql += " AND id = ?"
-        args.append(decision_id)
-    rows = list(store.db.query(sql + " ORDER BY id DESC LIMIT 1", args))
-    if not rows:
+    decision = store.last_decision(walk_id, decision_id)
+    if decision is None:
         raise DecisionError("nothing to undo" if decision_id is None else f"no decision {decision_id} to undo")
-    decision = _row_to_decision(rows[0])
     now = utcnow()
-    with store.batch(), store.db.atomic() as db:
+    with store.batch():
         for cam_id, values in decision.before.items():
-            db["cameras"].update(int(cam_id), {**values, "updated_at": now})
-        db["decisions"].update(decision.id, {"undone": 1, "undone_at": now})
+            store.update_camera(int(cam_id), {**values, "updated_at": now})
+        store.mark_decision_undone(decision.id, now)
     log.info("undid decision %d (%s camera %d)", decision.id, decision.action, decision.camera_id)
-    return Decision(**{**decision.as_dict(), "undone": True})
+    return replace(decision, undone=True)
 
 
 def history(store: Store, walk_id: int, limit: int = 50) -> list[Decision]:
-    if not store.db["decisions"].exists():
-        return []
-    rows = store.db.query("SELECT * FROM decisions WHERE walk_id = ? ORDER BY id DESC LIMIT ?", [walk_id, limit])
-    return [_row_to_decision(r) for r in rows]
+    return store.decisions(walk_id, limit)

@@ -11,11 +11,12 @@ import io
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 from xml.sax.saxutils import escape
 
 from ...sync.tags import osm_tags
-from ..store import Store
+from ..store import CameraRow, Store, WalkRow
 from .queries import track_segments
 from .settings import PrivacyZone
 
@@ -26,18 +27,17 @@ CSV_COLUMNS = (
 )
 
 
+def _tags(cam: dict[str, Any]) -> dict[str, str]:
+    return osm_tags(cam["camera_type"], cam.get("mount"), cam.get("direction"), cam.get("surveillance"))
+
+
 def confirmed(store: Store, walk_id: int | None = None) -> list[dict[str, Any]]:
     """Confirmed cameras with a position, joined with their walk's provenance."""
-    sql = (
-        "SELECT c.*, w.uuid AS walk_uuid, w.device_id, w.model, w.model_version FROM cameras c "
-        "JOIN walks w ON w.id = c.walk_id WHERE c.review_state = 'confirmed' AND c.merged_into IS NULL "
-        "AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL"
-    )
-    args: list[Any] = []
-    if walk_id is not None:
-        sql += " AND c.walk_id = ?"
-        args.append(walk_id)
-    return list(store.db.query(sql + " ORDER BY c.first_seen, c.id", args))
+    return [
+        {**asdict(c.camera), "walk_uuid": c.walk.uuid, "device_id": c.walk.device_id, "model": c.walk.model,
+         "model_version": c.walk.model_version, "_walk": asdict(c.walk)}
+        for c in store.confirmed_cameras(walk_id)
+    ]
 
 
 def feature(camera: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def feature(camera: dict[str, Any]) -> dict[str, Any]:
         "geometry": {"type": "Point", "coordinates": [round(camera["longitude"], 7), round(camera["latitude"], 7)]},
         "properties": {
             "uuid": camera["uuid"],
-            "tags": osm_tags(camera),
+            "tags": _tags(camera),
             "camera_type": camera["camera_type"],
             "mount": camera["mount"],
             "direction": camera["direction"],
@@ -75,11 +75,11 @@ def features(store: Store, cameras: Sequence[dict[str, Any]]) -> list[dict[str, 
         from ...sync.wire import FeatureError, camera_feature, crop_ref
     except ImportError:
         return [feature(c) for c in cameras]
-    walks = {w["id"]: w for w in store.db.query("SELECT * FROM walks")}
     out = []
     for cam in cameras:
         try:
-            out.append(camera_feature(cam, walks[cam["walk_id"]], crop_ref(store.root, cam.get("best_crop"))))
+            out.append(camera_feature(CameraRow(**{k: v for k, v in cam.items() if k in CameraRow.__dataclass_fields__}),
+                                      WalkRow(**cam["_walk"]), crop_ref(store.root, cam.get("best_crop"))))
         except FeatureError as exc:
             log.warning("camera %s left out of the export: %s", cam["uuid"], exc)
     return out
@@ -96,11 +96,7 @@ def to_osm(store: Store, walk_id: int | None = None) -> str | None:
         from ...sync.osm.files import changeset_tags, josm_xml
     except ImportError:
         return None
-    cams = confirmed_cameras(store)
-    if walk_id is not None:
-        walk = store.db["walks"].get(walk_id)
-        cams = [c for c in cams if c.extra.get("walk") == walk["uuid"]]
-    return josm_xml(drafts_from(cams), changeset_tags())
+    return josm_xml(drafts_from(confirmed_cameras(store, walk_id)), changeset_tags())
 
 
 def to_csv(cameras: Sequence[dict[str, Any]]) -> str:
@@ -108,7 +104,7 @@ def to_csv(cameras: Sequence[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for cam in cameras:
-        writer.writerow({**cam, "osm_tags": ";".join(f"{k}={v}" for k, v in osm_tags(cam).items())})
+        writer.writerow({**cam, "osm_tags": ";".join(f"{k}={v}" for k, v in _tags(cam).items())})
     return buf.getvalue()
 
 
@@ -119,7 +115,7 @@ def to_gpx(cameras: Sequence[dict[str, Any]], track: Sequence[Sequence[Sequence[
         '<gpx version="1.1" creator="sousveillance" xmlns="http://www.topografix.com/GPX/1/1">',
     ]
     for cam in cameras:
-        tags = osm_tags(cam)
+        tags = _tags(cam)
         desc = "; ".join(f"{k}={v}" for k, v in tags.items())
         lines.append(f'  <wpt lat="{cam["latitude"]:.7f}" lon="{cam["longitude"]:.7f}">')
         if cam.get("first_seen"):

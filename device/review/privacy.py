@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
+from ..types import Fix
 from .settings import PrivacyZone
 
 EARTH_RADIUS_M = 6_371_008.8
-Row = TypeVar("Row", bound=Mapping[str, Any])
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -27,18 +26,11 @@ def hidden(lat: float | None, lon: float | None, zones: Sequence[PrivacyZone]) -
     return any(distance_m(lat, lon, z.latitude, z.longitude) <= z.radius_m for z in zones)
 
 
-def visible(rows: Iterable[Row], zones: Sequence[PrivacyZone]) -> list[Row]:
-    """The rows (with ``latitude``/``longitude``) outside every zone."""
-    return [r for r in rows if not hidden(r.get("latitude"), r.get("longitude"), zones)]
-
-
-def track_length_m(rows: Sequence[Mapping[str, Any]]) -> float:
-    """Length of a track of fixes in metres (ignores rows without a position)."""
+def track_length_m(points: Sequence[Fix]) -> float:
+    """Length of a track of fixes in metres."""
     total, last = 0.0, None
-    for r in rows:
-        if r.get("latitude") is None or r.get("longitude") is None:
-            continue
+    for p in points:
         if last is not None:
-            total += distance_m(last[0], last[1], r["latitude"], r["longitude"])
-        last = (r["latitude"], r["longitude"])
+            total += distance_m(last.latitude, last.longitude, p.latitude, p.longitude)
+        last = p
     return total

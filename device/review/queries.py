@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from ..store import Store
+from ..store import CameraRow, Store, WalkRow
+from ..store.db import parse_utc
 from .privacy import distance_m, hidden, track_length_m
 from .settings import PrivacyZone
 
@@ -39,40 +39,19 @@ class WalkSummary:
         return asdict(self)
 
 
-def _parse(ts: str | None) -> datetime | None:
-    if not ts:
-        return None
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def crop_url(rel: str | None) -> str | None:
     return f"/crops/{quote(rel)}" if rel else None
 
 
-def fixes(store: Store, walk_id: int) -> list[dict[str, Any]]:
-    return list(store.db.query(
-        "SELECT t, utc, latitude, longitude FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t",
-        [walk_id],
-    ))
-
-
-def walk_summary(store: Store, walk: Mapping[str, Any]) -> WalkSummary:
-    track = fixes(store, walk["id"])
-    counts = {"pending": 0, "confirmed": 0, "rejected": 0}
-    for row in store.db.query(
-        "SELECT review_state, count(*) AS n FROM cameras WHERE walk_id = ? AND merged_into IS NULL "
-        "GROUP BY review_state", [walk["id"]],
-    ):
-        counts[row["review_state"] or "pending"] = counts.get(row["review_state"] or "pending", 0) + row["n"]
-    start = _parse(walk["started_at"])
-    end = _parse(walk["ended_at"]) or (_parse(track[-1]["utc"]) if track else None)
+def walk_summary(store: Store, walk: WalkRow) -> WalkSummary:
+    track = store.walk_fixes(walk.id)
+    counts = store.camera_counts(walk.id)
+    start = parse_utc(walk.started_at)
+    end = parse_utc(walk.ended_at) or (track[-1].utc if track else None)
     duration = (end - start).total_seconds() if start and end else None
     return WalkSummary(
-        id=walk["id"], uuid=walk["uuid"], started_at=walk["started_at"], ended_at=walk["ended_at"],
-        status=walk["status"], source=walk["source"] or "", duration_s=duration, distance_m=track_length_m(track),
+        id=walk.id, uuid=walk.uuid, started_at=walk.started_at, ended_at=walk.ended_at,
+        status=walk.status, source=walk.source or "", duration_s=duration, distance_m=track_length_m(track),
         cameras=sum(counts.values()), **{k: counts.get(k, 0) for k in ("pending", "confirmed", "rejected")},
     )
 
@@ -81,34 +60,29 @@ def walks(store: Store) -> list[WalkSummary]:
     return [walk_summary(store, w) for w in store.walks()]
 
 
-def walk(store: Store, walk_id: int) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM walks WHERE id = ?", [walk_id]))
-    return rows[0] if rows else None
-
-
 def track_segments(store: Store, walk_id: int, zones: Sequence[PrivacyZone]) -> list[list[list[float]]]:
     """The walk's track as ``[[[lat, lon], ...], ...]`` segments; points in privacy zones are dropped (gaps)."""
     segments: list[list[list[float]]] = []
     current: list[list[float]] = []
     last_t: float | None = None
-    for fix in fixes(store, walk_id):
-        gap = last_t is not None and fix["t"] - last_t > TRACK_GAP_S
-        last_t = fix["t"]
-        if hidden(fix["latitude"], fix["longitude"], zones) or gap:
+    for fix in store.walk_fixes(walk_id):
+        gap = last_t is not None and fix.t - last_t > TRACK_GAP_S
+        last_t = fix.t
+        if hidden(fix.latitude, fix.longitude, zones) or gap:
             if len(current) > 1:
                 segments.append(current)
             current = []
             if not gap:
                 continue
-        current.append([round(fix["latitude"], 7), round(fix["longitude"], 7)])
+        current.append([round(fix.latitude, 7), round(fix.longitude, 7)])
     if len(current) > 1:
         segments.append(current)
     return segments
 
 
-def camera_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: row.get(k) for k in CAMERA_FIELDS}
-    out["crop_url"] = crop_url(row.get("best_crop"))
+def camera_json(row: CameraRow) -> dict[str, Any]:
+    out = {k: getattr(row, k) for k in CAMERA_FIELDS}
+    out["crop_url"] = crop_url(row.best_crop)
     return out
 
 
@@ -116,34 +90,24 @@ def cameras(store: Store, walk_id: int) -> list[dict[str, Any]]:
     return [camera_json(r) for r in store.cameras(walk_id)]
 
 
-def camera(store: Store, camera_id: int) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM cameras WHERE id = ?", [camera_id]))
-    return rows[0] if rows else None
-
-
 def camera_detail(store: Store, camera_id: int, duplicate_radius_m: float) -> dict[str, Any] | None:
     """One camera with its sightings' crops, the cameras merged into it and nearby possible duplicates."""
-    row = camera(store, camera_id)
+    row = store.camera(camera_id)
     if row is None:
         return None
-    members = list(store.db.query("SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id]))
-    ids = [camera_id] + [m["id"] for m in members]
-    marks = ",".join("?" * len(ids))
+    members = store.members(camera_id)
     crops = [
-        {"id": s["id"], "camera_id": s["camera_id"], "utc": s["utc"], "confidence": s["confidence"],
-         "class_name": s["class_name"], "crop_url": crop_url(s["crop"])}
-        for s in store.db.query(
-            f"SELECT id, camera_id, utc, confidence, class_name, crop FROM sightings "
-            f"WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids,
-        )
-        if s["crop"] != row.get("best_crop")
+        {"id": s.id, "camera_id": s.camera_id, "utc": s.utc, "confidence": s.confidence,
+         "class_name": s.class_name, "crop_url": crop_url(s.crop)}
+        for s in store.crop_sightings([camera_id] + [m.id for m in members])
+        if s.crop != row.best_crop
     ]
     nearby = []
-    if row.get("latitude") is not None and row.get("merged_into") is None:
-        for other in store.cameras(row["walk_id"]):
-            if other["id"] == camera_id or other.get("latitude") is None:
+    if row.latitude is not None and row.merged_into is None:
+        for other in store.cameras(row.walk_id):
+            if other.id == camera_id or other.latitude is None:
                 continue
-            d = distance_m(row["latitude"], row["longitude"], other["latitude"], other["longitude"])
+            d = distance_m(row.latitude, row.longitude, other.latitude, other.longitude)
             if d <= duplicate_radius_m:
                 nearby.append({**camera_json(other), "distance_m": round(d, 1)})
         nearby.sort(key=lambda c: c["distance_m"])

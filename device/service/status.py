@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..store import Store, StoreError
 from ..survey.observer import LoopStats
 from .health import cpu_temperature_c, free_mb, throttling
 from .notify import FIX_NAMES
@@ -172,26 +173,20 @@ def _from_database(db: Path, st: FieldStatus) -> None:
     if not db.exists():
         return
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
-        try:
-            walk = conn.execute("SELECT id, status, frames FROM walks ORDER BY id DESC LIMIT 1").fetchone()
+        with Store(db, readonly=True) as store:
+            walk = store.latest_walk()
             if walk is None:
                 return
-            walk_id, status, frames = walk
-            cameras = conn.execute(
-                "SELECT count(*) FROM cameras WHERE walk_id = ? AND merged_into IS NULL", [walk_id]
-            ).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
+            cameras = sum(store.camera_counts(walk.id).values())
+    except (StoreError, sqlite3.Error) as exc:
         log.warning("cannot read walk database %s: %s", db, exc)
         return
     if st.state == "starting":
         return  # the walk about to start is not in the database yet
-    if st.walk_id is None or st.walk_id != walk_id:
-        st.walk_id, st.frames, st.cameras = walk_id, frames, cameras
+    if st.walk_id is None or st.walk_id != walk.id:
+        st.walk_id, st.frames, st.cameras = walk.id, walk.frames, cameras
         if not st.recording:
-            st.state = status
+            st.state = walk.status
     elif st.cameras is None:
         st.cameras = cameras
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store.db import Store, StoreError
+from ..store import Store, StoreError
 from ..survey.observer import LoopStats
 from .health import free_mb
 from .settings import ServiceSettings
@@ -61,19 +61,6 @@ class PruneResult:
     free_mb: float  # free space afterwards
 
 
-_EXTRA_CROPS = """
-SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id FROM sightings s JOIN walks w ON w.id = s.walk_id
-WHERE s.crop IS NOT NULL AND w.status != 'running' AND s.walk_id IS NOT :keep
-  AND (s.camera_id IS NULL OR s.crop IS NOT (SELECT c.best_crop FROM cameras c WHERE c.id = s.camera_id))
-ORDER BY w.started_at, w.id, s.id
-"""
-_REJECTED_BEST = """
-SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id FROM cameras c JOIN walks w ON w.id = c.walk_id
-WHERE c.best_crop IS NOT NULL AND c.review_state = 'rejected' AND w.status != 'running' AND c.walk_id IS NOT :keep
-ORDER BY w.started_at, w.id, c.id
-"""
-
-
 def prune_crops(
     store: Store,
     target_free_mb: float,
@@ -84,31 +71,23 @@ def prune_crops(
     """Delete crops by the policy above until ``target_free_mb`` is free (or nothing prunable is left)."""
     start = now_free = free(store.root)
     files = 0
-    for sql in (_EXTRA_CROPS, _REJECTED_BEST):
+    for rejected in (False, True):
         if now_free >= target_free_mb:
             break
-        for row in list(store.db.query(sql, {"keep": keep_walk_id})):
+        for crop in store.prunable_crops(rejected=rejected, keep_walk_id=keep_walk_id):
             if now_free >= target_free_mb:
                 break
             try:
-                target = store.resolve_crop(row["crop"])
+                target = store.resolve_crop(crop.crop)
             except StoreError:
-                log.warning("not pruning crop outside the crops folder: %r", row["crop"])
+                log.warning("not pruning crop outside the crops folder: %r", crop.crop)
                 continue
             try:
                 target.unlink(missing_ok=True)
             except OSError as exc:
-                log.warning("could not delete crop %s: %s", row["crop"], exc)
+                log.warning("could not delete crop %s: %s", crop.crop, exc)
                 continue
-            with store.batch() as db:
-                if row["sighting_id"] is not None:
-                    db.execute("UPDATE sightings SET crop = NULL WHERE id = ?", [row["sighting_id"]])
-                else:
-                    db.execute("UPDATE cameras SET best_crop = NULL WHERE id = ?", [row["camera_id"]])
-                    db.execute(
-                        "UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?",
-                        [row["camera_id"], row["crop"]],
-                    )
+            store.forget_crop(crop)
             files += 1
             now_free = free(store.root)
     if files:

@@ -1,5 +1,12 @@
 """The walk database: one SQLite file (opens in Datasette as is) with crops as JPEG files next to it."""
 
-from .db import Store, StoreError, DiskFullError
+from .db import DiskFullError, Store, StoreError
+from .rows import (
+    CameraRow, ConfirmedCamera, Decision, MergeRow, NewMerge, PoleRow, PrunableCrop, ReviewedSighting, SightingRow,
+    WalkRecord, WalkRow,
+)
 
-__all__ = ["Store", "StoreError", "DiskFullError"]
+__all__ = [
+    "Store", "StoreError", "DiskFullError", "CameraRow", "ConfirmedCamera", "Decision", "MergeRow", "NewMerge",
+    "PoleRow", "PrunableCrop", "ReviewedSighting", "SightingRow", "WalkRecord", "WalkRow",
+]

@@ -100,8 +100,7 @@ class WalkRecorder:
         state = self._states.get(track.id)
         if state is None:
             return
-        with self.store.batch() as db:
-            self._insert_row(db, state)
+        self._insert_row(state)
         state.dirty = True
 
     def end(self, track: Track) -> None:
@@ -115,10 +114,9 @@ class WalkRecorder:
         if not force and now - self._last_flush < interval:
             return
         self._last_flush = now
-        with self.store.batch() as db:
-            if self._fixes:
-                db["fixes"].insert_all((self._fix_row(f) for f in self._fixes), batch_size=500)
-                self._fixes = []
+        if self._fixes:
+            self.store.add_fixes(self.walk_id, self._fixes)
+            self._fixes = []
         for state in list(self._states.values()):
             if state.row_id is not None and state.dirty:
                 self._flush_state(state, final=False)
@@ -129,31 +127,15 @@ class WalkRecorder:
         self.flush(force=True)
 
     # -- writing -------------------------------------------------------------------------------------------
-    def _insert_row(self, db: Any, state: _TrackState) -> None:
+    def _insert_row(self, state: _TrackState) -> None:
         track = state.track
-        first = state.sightings[0]
+        first_seen = iso(state.sightings[0].utc)
         if track.is_pole:
-            table = db["poles"]
-            table.insert({"walk_id": self.walk_id, "track_id": track.id, "first_seen": iso(first.utc), "sightings_count": 0})
+            state.row_id = self.store.add_pole(self.walk_id, track.id, first_seen)
             self.poles += 1
         else:
-            table = db["cameras"]
-            table.insert(
-                {
-                    "uuid": state.uuid,
-                    "walk_id": self.walk_id,
-                    "track_id": track.id,
-                    "camera_type": track.class_name,
-                    "first_seen": iso(first.utc),
-                    "review_state": "pending",
-                    "mount": "unknown",
-                    "position_method": "none",
-                    "has_position": 0,
-                    "updated_at": utcnow(),
-                }
-            )
+            state.row_id = self.store.add_camera(self.walk_id, track.id, state.uuid, track.class_name, first_seen)
             self.cameras += 1
-        state.row_id = int(table.last_pk)
 
     def _flush_state(self, state: _TrackState, *, final: bool) -> None:
         track = state.track
@@ -169,16 +151,15 @@ class WalkRecorder:
                         self.walk_id, f"cam-{state.uuid}-{cand.sighting.frame_index}", cand.image
                     )
         located = self.locator.locate(state.sightings, track.class_name)
-        with self.store.batch() as db:
-            sightings = db["sightings"]
+        camera_id = None if track.is_pole else state.row_id
+        with self.store.batch():
             for s in state.unsaved:
-                sightings.insert(self._sighting_row(s, state, track))
-                s.id = int(sightings.last_pk)
+                s.id = self.store.add_sighting(self.walk_id, camera_id, s)
             state.unsaved = []
             for s in state.sightings:
                 if id(s) in crop_paths and s.id is not None:
-                    sightings.update(s.id, {"crop": crop_paths[id(s)]})
-            self._update_row(db, state, located, crop_paths.get(id(best.sighting)) if best else None)
+                    self.store.set_sighting_crop(s.id, crop_paths[id(s)])
+            self._update_row(state, located, crop_paths.get(id(best.sighting)) if best else None)
         state.dirty = False
 
     def _spread(self, state: _TrackState) -> list[_Candidate]:
@@ -191,7 +172,7 @@ class WalkRecorder:
             picks[-1] = state.best
         return picks
 
-    def _update_row(self, db: Any, state: _TrackState, located: Located | None, best_crop: str | None) -> None:
+    def _update_row(self, state: _TrackState, located: Located | None, best_crop: str | None) -> None:
         track, last = state.track, state.sightings[-1]
         values: dict[str, Any] = {
             "sightings_count": len(state.sightings),
@@ -201,7 +182,7 @@ class WalkRecorder:
         if located is not None:
             values.update(latitude=located.latitude, longitude=located.longitude, uncertainty_m=located.uncertainty_m)
         if track.is_pole:
-            db["poles"].update(state.row_id, values)
+            self.store.update_pole(state.row_id, values)
             return
         values.update(
             camera_type=track.class_name,
@@ -213,31 +194,4 @@ class WalkRecorder:
             values["best_crop"] = best_crop
         if state.best is not None and state.best.sighting.id is not None:
             values["best_sighting_id"] = state.best.sighting.id
-        db["cameras"].update(state.row_id, values)
-
-    def _sighting_row(self, s: Sighting, state: _TrackState, track: Track) -> dict[str, Any]:
-        d, p = s.detection, s.position
-        return {
-            "walk_id": self.walk_id,
-            "track_id": track.id,
-            "camera_id": None if track.is_pole else state.row_id,
-            "frame_index": s.frame_index,
-            "t": s.t,
-            "utc": iso(s.utc),
-            "class_name": d.class_name,
-            "confidence": d.confidence,
-            "x1": d.x1, "y1": d.y1, "x2": d.x2, "y2": d.y2,
-            "frame_width": s.frame_width,
-            "frame_height": s.frame_height,
-            "latitude": p.latitude if p else None,
-            "longitude": p.longitude if p else None,
-            "heading": p.heading if p else None,
-            "eph": p.eph if p else None,
-            "bearing": s.bearing,
-        }
-
-    def _fix_row(self, f: Fix) -> dict[str, Any]:
-        return {
-            "walk_id": self.walk_id, "t": f.t, "utc": iso(f.utc), "latitude": f.latitude, "longitude": f.longitude,
-            "altitude": f.altitude, "course": f.course, "speed": f.speed, "eph": f.eph, "mode": f.mode,
-        }
+        self.store.update_camera(state.row_id, values)

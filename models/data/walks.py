@@ -21,7 +21,8 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from sousveillance.device.store import ReviewedSighting, SightingRow, Store, StoreError
 
 from .yolo import CLASS_NAMES, YoloBox, write_labels
 
@@ -64,33 +65,24 @@ def crop_window(box: tuple[float, float, float, float], frame_w: int, frame_h: i
     )
 
 
-def box_in_crop(row: dict[str, Any], crop_w: int, crop_h: int, class_id: int) -> YoloBox:
+def box_in_crop(s: SightingRow, crop_w: int, crop_h: int, class_id: int) -> YoloBox:
     """The sighting's box, normalised to its crop image."""
-    win = crop_window((row["x1"], row["y1"], row["x2"], row["y2"]), int(row["frame_width"]), int(row["frame_height"]))
+    win = crop_window((s.x1, s.y1, s.x2, s.y2), int(s.frame_width), int(s.frame_height))
     sx, sy = crop_w / max(1, win.x2 - win.x1), crop_h / max(1, win.y2 - win.y1)
     return YoloBox.from_pixels(
-        class_id,
-        (row["x1"] - win.x1) * sx,
-        (row["y1"] - win.y1) * sy,
-        (row["x2"] - win.x1) * sx,
-        (row["y2"] - win.y1) * sy,
-        crop_w,
-        crop_h,
+        class_id, (s.x1 - win.x1) * sx, (s.y1 - win.y1) * sy, (s.x2 - win.x1) * sx, (s.y2 - win.y1) * sy, crop_w, crop_h
     )
 
 
-def _open(db_path: Path) -> sqlite3.Connection:
+def _reviewed(db_path: Path) -> list[ReviewedSighting]:
+    """Every camera sighting of a walk database (opened read-only) with its camera's review state and type."""
     if not db_path.is_file():
         raise WalkExportError(f"no walk database at {db_path}")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
     try:
-        conn.execute("SELECT review_state, camera_type FROM cameras LIMIT 1")
-        conn.execute("SELECT crop, frame_index, walk_id, x1 FROM sightings LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
+        with Store(db_path, readonly=True) as store:
+            return store.reviewed_sightings()
+    except (StoreError, sqlite3.DatabaseError) as exc:
         raise WalkExportError(f"{db_path} is not a walk database: {exc}") from exc
-    return conn
 
 
 def _class_of(camera_type: str | None) -> int:
@@ -104,53 +96,43 @@ def export_walks(databases: list[Path], out: Path) -> WalkExport:
 
     summary = WalkExport()
     for db_path in databases:
-        conn = _open(db_path)
+        rows = _reviewed(db_path)
         root, tag = db_path.parent, db_path.stem
-        try:
-            rows = [
-                dict(r)
-                for r in conn.execute(
-                    "SELECT s.*, c.review_state, c.camera_type, c.merged_into FROM sightings s "
-                    "JOIN cameras c ON c.id = s.camera_id"
-                )
-            ]
-        finally:
-            conn.close()
-        by_frame: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+        by_frame: dict[tuple[int, int], list[ReviewedSighting]] = defaultdict(list)
         for r in rows:
-            by_frame[(r["walk_id"], r["frame_index"])].append(r)
+            by_frame[(r.sighting.walk_id, r.sighting.frame_index)].append(r)
         for (walk_id, index), group in sorted(by_frame.items()):
             frame = root / "frames" / str(walk_id) / f"{index:06d}.jpg"
-            reviewed = [r for r in group if r["review_state"] in ("confirmed", "rejected")]
+            reviewed = [r for r in group if r.review_state in ("confirmed", "rejected")]
             if not reviewed:
                 continue
             if frame.is_file():
-                if any(r["review_state"] == "pending" for r in group):
+                if any(r.review_state == "pending" for r in group):
                     summary.skipped += 1
                     continue
                 stem = f"walk_{tag}_{walk_id}_f{index:06d}"
-                w, h = int(group[0]["frame_width"]), int(group[0]["frame_height"])
+                w, h = int(group[0].sighting.frame_width), int(group[0].sighting.frame_height)
                 boxes = [
-                    YoloBox.from_pixels(_class_of(r["camera_type"]), r["x1"], r["y1"], r["x2"], r["y2"], w, h)
+                    YoloBox.from_pixels(_class_of(r.camera_type), r.sighting.x1, r.sighting.y1, r.sighting.x2, r.sighting.y2, w, h)
                     for r in reviewed
-                    if r["review_state"] == "confirmed"
+                    if r.review_state == "confirmed"
                 ]
                 _emit(frame, out, stem, boxes, summary)
                 continue
             for r in reviewed:
-                if not r["crop"]:
+                if not r.sighting.crop:
                     continue
-                crop = root / r["crop"]
+                crop = root / r.sighting.crop
                 image = cv2.imread(str(crop))
                 if image is None:
                     summary.skipped += 1
                     log.warning("crop missing or unreadable: %s", crop)
                     continue
-                stem = f"walk_{tag}_{walk_id}_s{r['id']}"
+                stem = f"walk_{tag}_{walk_id}_s{r.sighting.id}"
                 boxes = []
-                if r["review_state"] == "confirmed":
+                if r.review_state == "confirmed":
                     ch, cw = image.shape[:2]
-                    boxes = [box_in_crop(r, cw, ch, _class_of(r["camera_type"]))]
+                    boxes = [box_in_crop(r.sighting, cw, ch, _class_of(r.camera_type))]
                 _emit(crop, out, stem, boxes, summary)
     summary.per_class = dict(summary.per_class)
     log.info("walk export: %s", summary)

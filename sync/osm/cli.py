@@ -158,6 +158,7 @@ def upload_cmd(
     from .drafts import confirmed_cameras
     from .files import OsmFileError, changeset_tags
     from .oauth import default_token_path, load_token
+    from ..repository import SyncRepository
     from .upload import OsmUploader, OsmUploadError, bearer_session
 
     if not comment:
@@ -176,7 +177,8 @@ def upload_cmd(
     try:
         tags = changeset_tags(comment)
         drafts = _drafts(confirmed_cameras(store), existing, "skip")
-        report = OsmUploader(store, bearer_session(token), url).upload(drafts, tags)
+        with SyncRepository.beside(store) as records:
+            report = OsmUploader(records, bearer_session(token), url).upload(drafts, tags)
     except (OsmUploadError, OsmFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(report.summary())

@@ -22,15 +22,14 @@ def drafts_from(cameras: Sequence[ExportCamera]) -> list[NodeDraft]:
     ]
 
 
-def confirmed_cameras(store: Store) -> list[ExportCamera]:
+def confirmed_cameras(store: Store, walk_id: int | None = None) -> list[ExportCamera]:
     """Confirmed cameras of a walk database, as on the wire (only what a person confirmed ever leaves)."""
-    walks = {w["id"]: w for w in store.db.query("SELECT * FROM walks")}
     out = []
-    for camera in store.cameras(state="confirmed"):
+    for item in store.confirmed_cameras(walk_id):
         try:
-            feature = camera_feature(camera, walks[camera["walk_id"]], crop_ref(store.root, camera.get("best_crop")))
+            feature = camera_feature(item.camera, item.walk, crop_ref(store.root, item.camera.best_crop))
         except FeatureError as exc:
-            log.warning("camera %s left out: %s", camera["uuid"], exc)
+            log.warning("camera %s left out: %s", item.camera.uuid, exc)
             continue
         out.append(from_wire(feature))
     return out

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 import requests
 
-from sousveillance.device.store.db import Store, utcnow
+from ..repository import OsmNode, SyncRepository
 
 from .files import CREATED_BY, NodeDraft, osmchange_xml
 
@@ -63,7 +63,7 @@ def _same(draft: NodeDraft, node: dict) -> bool:
 class OsmUploader:
     def __init__(
         self,
-        store: Store,
+        records: SyncRepository,
         session: requests.Session,
         api_url: str = DEV_API,
         *,
@@ -74,7 +74,7 @@ class OsmUploader:
     ):
         import osmapi
 
-        self.store = store
+        self.records = records
         self.api_url = api_url.rstrip("/")
         self.session = session
         self.timeout = timeout
@@ -85,41 +85,13 @@ class OsmUploader:
         self.retries = retries
 
     # -- walk database records ---------------------------------------------------------------------------
-    def _uploaded(self) -> set[str]:
-        rows = self.store.db.query("SELECT camera_uuid FROM osm_nodes WHERE api_url = ?", [self.api_url])
-        return {r["camera_uuid"] for r in rows}
-
-    def _set_changeset(self, cs_id: int, state: str) -> None:
-        with self.store.batch() as db:
-            db["osm_changesets"].update(cs_id, {"state": state})
-
     def _record(self, cs_id: int, nodes: dict[str, tuple[NodeDraft, int, int]], state: str) -> None:
-        with self.store.batch() as db:
-            for uuid, (draft, node_id, version) in nodes.items():
-                db["osm_nodes"].insert(
-                    {
-                        "camera_uuid": uuid,
-                        "api_url": self.api_url,
-                        "changeset_id": cs_id,
-                        "node_id": node_id,
-                        "node_version": version,
-                        "latitude": draft.latitude,
-                        "longitude": draft.longitude,
-                        "uploaded_at": utcnow(),
-                    },  # fmt: skip
-                    replace=True,
-                )
-            db["osm_changesets"].update(cs_id, {"state": state})
+        found = [OsmNode(uuid, node_id, version, d.latitude, d.longitude) for uuid, (d, node_id, version) in nodes.items()]
+        self.records.record_nodes(cs_id, self.api_url, found, state)
 
     # -- recovery ----------------------------------------------------------------------------------------
     def _recover(self, drafts: list[NodeDraft], report: UploadReport) -> list[NodeDraft]:
-        rows = list(
-            self.store.db.query(
-                "SELECT id FROM osm_changesets WHERE api_url = ? AND state = 'uploading'", [self.api_url]
-            )
-        )
-        for row in rows:
-            cs_id = row["id"]
+        for cs_id in self.records.interrupted_changesets(self.api_url):
             try:
                 changes = self.api.changeset_download(cs_id)
             except self.errors.OsmApiError as exc:
@@ -140,7 +112,7 @@ class OsmUploader:
     def _post_diff(self, cs_id: int, chunk: Sequence[NodeDraft]) -> requests.Response:
         """POST the diff ourselves: osmapi re-sends a POST after a dropped connection, which could duplicate nodes."""
         body = osmchange_xml(chunk, cs_id).encode("utf-8")
-        self._set_changeset(cs_id, "uploading")
+        self.records.set_changeset_state(cs_id, "uploading")
         try:
             return self.session.post(
                 f"{self.api_url}/api/0.6/changeset/{cs_id}/upload",
@@ -160,7 +132,7 @@ class OsmUploader:
                 self._record(cs_id, nodes, "open")
                 report.created |= {u: v[1] for u, v in nodes.items()}
                 return
-            self._set_changeset(cs_id, "open")  # an HTTP refusal: nothing was applied
+            self.records.set_changeset_state(cs_id, "open")  # an HTTP refusal: nothing was applied
             if response.status_code == 413 and len(chunk) > 1:
                 half = len(chunk) // 2
                 log.info("diff of %d node(s) too large (413): splitting", len(chunk))
@@ -195,7 +167,7 @@ class OsmUploader:
     def upload(self, drafts: Sequence[NodeDraft], cs_tags: dict[str, str]) -> UploadReport:
         """Create one node per draft not yet uploaded to this API, in one changeset."""
         report = UploadReport()
-        done = self._uploaded()
+        done = self.records.uploaded_to(self.api_url)
         report.already = [d.camera_uuid for d in drafts if d.camera_uuid in done]
         todo = [d for d in drafts if d.camera_uuid not in done]
         if todo:
@@ -208,23 +180,13 @@ class OsmUploader:
         except self.errors.OsmApiError as exc:
             raise OsmUploadError(f"cannot open a changeset: {exc}") from exc
         report.changeset_id = cs_id
-        with self.store.batch() as db:
-            db["osm_changesets"].insert(
-                {
-                    "id": cs_id,
-                    "api_url": self.api_url,
-                    "state": "open",
-                    "comment": cs_tags.get("comment", ""),
-                    "created_at": utcnow(),
-                }  # fmt: skip
-            )
+        self.records.open_changeset(cs_id, self.api_url, cs_tags.get("comment", ""))
         for start in range(0, len(todo), self.batch_size):
             self._upload_chunk(cs_id, todo[start : start + self.batch_size], report)
         try:
             self.api.changeset_close()
         except self.errors.OsmApiError as exc:  # the nodes are recorded; OSM closes idle changesets itself
             log.warning("could not close changeset %s: %s", cs_id, exc)
-        with self.store.batch() as db:
-            db["osm_changesets"].update(cs_id, {"state": "closed", "closed_at": utcnow()})
+        self.records.set_changeset_state(cs_id, "closed")
         log.info("OSM upload: %s", report.summary())
         return report

@@ -42,20 +42,23 @@ class BenchResult:
 
 
 def _features(device: int, count: int, rng: random.Random) -> list[dict]:
+    from sousveillance.device.store import CameraRow, WalkRow
+
     from ..wire import camera_feature
 
-    walk = {"uuid": str(uuidlib.uuid4()), "device_id": f"bench-{device}", "model": "bench", "model_version": "1"}
+    walk = WalkRow(id=device, uuid=str(uuidlib.uuid4()), started_at="2026-11-20T09:00:00Z", status="completed",
+                   device_id=f"bench-{device}", model="bench", model_version="1")
     out = []
     for i in range(count):
         # a 2 km square; one camera in five is one another device also saw (same spot, a few metres off)
         spot = rng.randrange(count * 40) if rng.random() < 0.8 else i
         lat = 48.85 + (spot % 200) * 0.0001 + rng.gauss(0, 0.00002)
         lon = 2.30 + (spot // 200) * 0.00015 + rng.gauss(0, 0.00002)
-        camera = {
-            "uuid": str(uuidlib.uuid4()), "camera_type": rng.choice(["dome", "fixed", "ptz"]), "mount": "wall",
-            "latitude": lat, "longitude": lon, "uncertainty_m": rng.uniform(1.5, 8), "review_state": "confirmed",
-            "reviewer": "bench", "reviewed_at": "2026-11-20T10:00:00Z", "sightings_count": 3,
-        }  # fmt: skip
+        camera = CameraRow(
+            id=i, uuid=str(uuidlib.uuid4()), walk_id=device, camera_type=rng.choice(["dome", "fixed", "ptz"]),
+            mount="wall", latitude=lat, longitude=lon, uncertainty_m=rng.uniform(1.5, 8), review_state="confirmed",
+            reviewer="bench", reviewed_at="2026-11-20T10:00:00Z", sightings_count=3,
+        )
         out.append(camera_feature(camera, walk))
     return out
 

@@ -37,12 +37,12 @@ def test_walk_of_a_dead_process_is_marked_interrupted(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     with Store(path) as store:
-        assert store.walk(1)["status"] == "running"
+        assert store.walk(1).status == "running"
         assert store.mark_stale_walks() == [1]
         walk = store.walk(1)
-        assert walk["status"] == "interrupted" and walk["ended_at"].startswith("2026-05-02T09:30:01")
+        assert walk.status == "interrupted" and walk.ended_at.startswith("2026-05-02T09:30:01")
         # the next walk starts fresh
-        assert store.start_walk(source="y") == 2 and store.walk(2)["status"] == "running"
+        assert store.start_walk(source="y") == 2 and store.walk(2).status == "running"
 
 
 def test_crops_are_written_next_to_the_database_and_paths_cannot_escape(tmp_path):

@@ -35,18 +35,18 @@ def test_a_replayed_walk_ends_as_located_cameras_with_crops(tmp_path):
     store, result = replay(tmp_path, walk)
     assert result.status == "completed" and result.frames == 50
     cams = store.cameras(result.walk_id)
-    assert sorted(c["camera_type"] for c in cams) == ["dome", "fixed", "ptz"]
+    assert sorted(c.camera_type for c in cams) == ["dome", "fixed", "ptz"]
     for cam in cams:
-        assert cam["has_position"] == 1 and cam["uncertainty_m"] > 0
-        assert abs(cam["latitude"] - 43.2951) < 0.001 and abs(cam["longitude"] - 5.374) < 0.001
-        assert (store.root / cam["best_crop"]).is_file()
-        sightings = store.sightings(cam["id"])
-        assert len(sightings) == cam["sightings_count"] >= 40
-        assert all(s["bearing"] is not None for s in sightings)
+        assert cam.has_position == 1 and cam.uncertainty_m > 0
+        assert abs(cam.latitude - 43.2951) < 0.001 and abs(cam.longitude - 5.374) < 0.001
+        assert (store.root / cam.best_crop).is_file()
+        sightings = store.sightings(cam.id)
+        assert len(sightings) == cam.sightings_count >= 40
+        assert all(s.bearing is not None for s in sightings)
     # walking north, objects left of centre have bearings west of north, right of centre east of north
-    bearings = {c["camera_type"]: store.sightings(c["id"])[0]["bearing"] for c in cams}
+    bearings = {c.camera_type: store.sightings(c.id)[0].bearing for c in cams}
     assert bearings["dome"] > 300 and 0 < bearings["ptz"] < 60
-    assert store.walk(result.walk_id)["status"] == "completed"
+    assert store.walk(result.walk_id).status == "completed"
     assert store.db["fixes"].count >= 5
 
 
@@ -67,7 +67,7 @@ def test_a_walk_without_any_fix_keeps_cameras_without_position(tmp_path):
     store, result = replay(tmp_path, walk)
     assert result.no_fix and result.status == "completed"
     cams = store.cameras(result.walk_id)
-    assert len(cams) == 2 and all(c["has_position"] == 0 and c["latitude"] is None for c in cams)
+    assert len(cams) == 2 and all(c.has_position == 0 and c.latitude is None for c in cams)
 
 
 def test_a_full_disk_stops_the_walk_cleanly(tmp_path):
@@ -157,4 +157,4 @@ def test_sigkill_mid_walk_leaves_a_consistent_database_marked_interrupted(tmp_pa
 
     with Store(db) as store:
         assert store.mark_stale_walks() == [1]
-        assert store.walk(1)["status"] == "interrupted"
+        assert store.walk(1).status == "interrupted"

@@ -22,10 +22,10 @@ def run_walk(store: Store, world: World, **overrides) -> tuple[SimWalk, int]:
 
 
 def error_m(sim: SimWalk, camera: dict, key: str) -> float:
-    e, n = sim.frame.to_local(camera["latitude"], camera["longitude"])
+    e, n = sim.frame.to_local(camera.latitude, camera.longitude)
     obj = sim.object(key)
     return math.hypot(float(e) - obj.east, float(n) - obj.north)
 
 
 def key_of(sim: SimWalk, camera: dict) -> str:
-    return sim.truth[camera["track_id"]]
+    return sim.truth[camera.track_id]

@@ -19,11 +19,11 @@ def test_walk_back_past_the_same_camera_gives_one_camera(store):
     report = finalize_walk(store, walk)
     [camera] = store.cameras(walk)
     assert report.merged == 1 and report.cameras == 1
-    assert camera["sightings_count"] == len(sim.sightings)
-    assert len(group_sightings(store, camera["id"])) == len(sim.sightings)
+    assert camera.sightings_count == len(sim.sightings)
+    assert len(group_sightings(store, camera.id)) == len(sim.sightings)
     assert error_m(sim, camera, "c") < 4.0
     [merge] = store.db["camera_merges"].rows
-    assert merge["kept_camera_id"] == camera["id"] and merge["reason"] == "revisit"
+    assert merge["kept_camera_id"] == camera.id and merge["reason"] == "revisit"
 
 
 def test_track_lost_and_found_again_is_merged(store):
@@ -42,7 +42,7 @@ def test_two_cameras_on_one_pole_stay_two(store):
     finalize_walk(store, walk)
     cameras = store.cameras(walk)
     assert sorted(key_of(sim, c) for c in cameras) == ["high", "low"]  # one each, walk back merged
-    assert all(c["mount"] == "pole" for c in cameras), [c["mount_evidence"] for c in cameras]
+    assert all(c.mount == "pole" for c in cameras), [c.mount_evidence for c in cameras]
     assert store.db["poles"].count >= 1
 
 
@@ -50,8 +50,8 @@ def test_cameras_on_a_wall_are_proposed_as_wall(store):
     sim, walk = run_walk(store, straight_street([TrueObject("w", "fixed", 60.0, -12.0, 4.0, facing=10.0)]))
     finalize_walk(store, walk)
     [camera] = store.cameras(walk)
-    assert camera["mount"] in ("wall", "unknown")
-    assert camera["mount_evidence"]
+    assert camera.mount in ("wall", "unknown")
+    assert camera.mount_evidence
 
 
 def test_undo_a_merge_brings_both_cameras_back_and_sticks(store):
@@ -59,12 +59,12 @@ def test_undo_a_merge_brings_both_cameras_back_and_sticks(store):
     finalize_walk(store, walk)
     [kept] = store.cameras(walk)
     merged_id = store.db["camera_merges"].get(1)["merged_camera_id"]
-    assert store.db["cameras"].get(merged_id)["merged_into"] == kept["id"]
+    assert store.db["cameras"].get(merged_id)["merged_into"] == kept.id
 
     assert unmerge(store, merged_id) == [merged_id]
     cameras = store.cameras(walk)
     assert len(cameras) == 2
-    assert sum(c["sightings_count"] for c in cameras) == len(sim.sightings)
+    assert sum(c.sightings_count for c in cameras) == len(sim.sightings)
     assert store.db["camera_merges"].get(1)["undone_at"] is not None
     for camera in cameras:  # each is placed again from its own sightings
         assert error_m(sim, camera, "c") < 6.0
@@ -78,7 +78,7 @@ def test_unmerge_of_a_camera_that_was_not_merged_is_a_clear_error(store):
     finalize_walk(store, walk)
     [camera] = store.cameras(walk)
     with pytest.raises(ValueError, match="not part of a merge"):
-        unmerge(store, camera["id"])
+        unmerge(store, camera.id)
     with pytest.raises(ValueError, match="no camera 999"):
         unmerge(store, 999)
 
@@ -86,9 +86,9 @@ def test_unmerge_of_a_camera_that_was_not_merged_is_a_clear_error(store):
 def test_finalize_twice_gives_the_same_cameras(store):
     sim, walk = run_walk(store, straight_street([CAMERA, TrueObject("d", "ptz", 100.0, 8.0, 5.0)], back=True))
     finalize_walk(store, walk)
-    first = sorted((c["id"], round(c["latitude"], 7)) for c in store.cameras(walk))
+    first = sorted((c.id, round(c.latitude, 7)) for c in store.cameras(walk))
     finalize_walk(store, walk)
-    assert sorted((c["id"], round(c["latitude"], 7)) for c in store.cameras(walk)) == first
+    assert sorted((c.id, round(c.latitude, 7)) for c in store.cameras(walk)) == first
     assert store.db["camera_merges"].count == 2
 
 
@@ -131,7 +131,7 @@ def test_unmerge_from_the_kept_camera_splits_the_whole_group(store):
     assert len(sim.tracks()) >= 3
     finalize_walk(store, walk)
     [kept] = store.cameras(walk)
-    freed = unmerge(store, kept["id"])
+    freed = unmerge(store, kept.id)
     assert len(freed) == len(sim.tracks()) - 1
     assert len(store.cameras(walk)) == len(sim.tracks())
 

@@ -8,7 +8,7 @@ import pytest
 
 from sousveillance.device.geo import PROFILES, bearing_to, default_locator, finalize_walk
 from sousveillance.device.geo.simulate import TrueObject, World
-from sousveillance.device.geo.simworld import sighting_row, straight_street
+from sousveillance.device.geo.simworld import straight_street
 from sousveillance.device.types import Detection, Position, Sighting
 
 from geo.geo_helpers import error_m, key_of, run_walk
@@ -31,10 +31,10 @@ def test_cameras_left_and_right_of_the_path_land_on_their_side(store):
     assert set(cameras) == {"left", "right"}
     for key, camera in cameras.items():
         assert error_m(sim, camera, key) < 4.0, camera
-        assert camera["uncertainty_m"] > 0
-        assert camera["has_position"] == 1
-    left_n = sim.frame.to_local(cameras["left"]["latitude"], cameras["left"]["longitude"])[1]
-    right_n = sim.frame.to_local(cameras["right"]["latitude"], cameras["right"]["longitude"])[1]
+        assert camera.uncertainty_m > 0
+        assert camera.has_position == 1
+    left_n = sim.frame.to_local(cameras["left"].latitude, cameras["left"].longitude)[1]
+    right_n = sim.frame.to_local(cameras["right"].latitude, cameras["right"].longitude)[1]
     assert left_n > 3 and right_n < -5
 
 
@@ -43,10 +43,10 @@ def test_camera_straight_ahead_is_placed_ahead_not_on_the_walker(store):
     sim, walk = run_walk(store, straight_street([ahead], length=100.0))
     finalize_walk(store, walk)
     [camera] = store.cameras(walk)
-    east = float(sim.frame.to_local(camera["latitude"], camera["longitude"])[0])
+    east = float(sim.frame.to_local(camera.latitude, camera.longitude)[0])
     assert east > 100.0  # beyond the end of the walk, not where the walker stood
     assert error_m(sim, camera, "ahead") < 6.0
-    assert camera["uncertainty_m"] >= 2.0
+    assert camera.uncertainty_m >= 2.0
 
 
 def test_walk_round_a_corner(store):
@@ -74,7 +74,7 @@ def test_gps_dropout_in_the_middle_of_a_track(store, tmp_path):
         assert any(s.position is None for s in sim.sightings)
         finalize_walk(other, walk)
         [camera] = other.cameras(walk)
-        assert camera["has_position"] == 1
+        assert camera.has_position == 1
         assert error_m(sim, camera, "c") < 5.0
         assert other.db["sightings"].count == len(sim.sightings)  # nothing recorded is lost
 
@@ -99,7 +99,7 @@ def test_single_sighting_track_falls_back_to_range_with_larger_uncertainty(store
     walk2 = store.start_walk(source="test")
     store.db["cameras"].insert({"uuid": "single", "walk_id": walk2, "track_id": 1, "camera_type": "dome"})
     cam_id = store.db["cameras"].get(store.db.execute("SELECT id FROM cameras WHERE uuid='single'").fetchone()[0])["id"]
-    store.db["sightings"].insert(sighting_row(walk2, cam_id, _single(52.52, 13.405, 90.0)))
+    store.add_sighting(walk2, cam_id, _single(52.52, 13.405, 90.0))
     finalize_walk(store, walk2)
     row = store.db["cameras"].get(cam_id)
     assert row["has_position"] == 1 and row["position_method"] == "range"
@@ -111,10 +111,10 @@ def test_track_without_any_fix_is_kept_and_flagged(store):
     store.db["cameras"].insert({"uuid": "nofix", "walk_id": walk, "track_id": 1, "camera_type": "dome"})
     s = _single(52.52, 13.405, 90.0)
     s.position, s.bearing = None, None
-    store.db["sightings"].insert(sighting_row(walk, 1, s))
+    store.add_sighting(walk, 1, s)
     report = finalize_walk(store, walk)
     [camera] = store.cameras(walk)
-    assert camera["has_position"] in (0, None) and camera["latitude"] is None
+    assert camera.has_position in (0, None) and camera.latitude is None
     assert report.cameras == 1
 
 
@@ -131,10 +131,10 @@ def test_fixed_camera_gets_a_facing_proposal_and_a_dome_none(store):
     sim, walk = run_walk(store, straight_street([fixed, dome]), profile="pi3-wide")
     finalize_walk(store, walk)
     cameras = {key_of(sim, c): c for c in store.cameras(walk)}
-    assert cameras["d"]["direction"] is None
-    assert cameras["f"]["direction"] is not None
-    assert abs(float(angle_diff(cameras["f"]["direction"], 330.0))) < 25.0
-    assert cameras["f"]["direction_uncertainty_deg"] > 0
+    assert cameras["d"].direction is None
+    assert cameras["f"].direction is not None
+    assert abs(float(angle_diff(cameras["f"].direction, 330.0))) < 25.0
+    assert cameras["f"].direction_uncertainty_deg > 0
 
 
 def test_camera_just_past_a_corner_is_placed_from_the_receivers_course(store):
@@ -143,5 +143,5 @@ def test_camera_just_past_a_corner_is_placed_from_the_receivers_course(store):
     sim, walk = run_walk(store, world)
     finalize_walk(store, walk)
     [camera] = store.cameras(walk)
-    assert camera["position_method"] != "walker"  # it got bearing rays, not just the walker's position
+    assert camera.position_method != "walker"  # it got bearing rays, not just the walker's position
     assert error_m(sim, camera, "corner") < 4.0, camera

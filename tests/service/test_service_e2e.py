@@ -100,5 +100,5 @@ def test_the_service_command_speaks_notify_and_stops_cleanly_on_sigterm(tmp_path
     assert messages[-1].startswith("STOPPING=1\nSTATUS=walk 1 completed")
     with Store(db, readonly=True) as store:
         row = store.walk(1)
-    assert row["status"] == "completed" and 0 < row["frames"] < 300
+    assert row.status == "completed" and 0 < row.frames < 300
     assert field_status(db)["state"] == "completed"

@@ -99,7 +99,7 @@ def test_no_fix_from_gpsd_waits_then_records_anyway(tmp_path, gpsd_without_fix):
         gps.close()
     assert result.status == "completed" and result.frames == 30 and result.no_fix
     cameras = store.cameras(result.walk_id)
-    assert len(cameras) == 2 and all(c["has_position"] == 0 for c in cameras)  # kept, flagged for review
+    assert len(cameras) == 2 and all(c.has_position == 0 for c in cameras)  # kept, flagged for review
     store.close()
 
 
@@ -190,12 +190,12 @@ def test_a_walk_cut_by_a_crash_is_marked_interrupted_at_the_next_start(tmp_path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode == -9
     with Store(db) as store:
-        assert [w["status"] for w in store.walks()] == ["running"]
+        assert [w.status for w in store.walks()] == ["running"]
     result = preflight(db, ServiceSettings(stop_free_mb=0, min_free_mb=0, warn_free_mb=0))
     assert result.interrupted_walks == [1] and result.free_mb > 0
     with Store(db) as store:
-        assert store.walk(1)["status"] == "interrupted"
-        assert store.start_walk(source="live") == 2 and store.walk(2)["status"] == "running"
+        assert store.walk(1).status == "interrupted"
+        assert store.start_walk(source="live") == 2 and store.walk(2).status == "running"
     st = field_status(db, sys_root=tmp_path, vcgencmd="no-such-tool")
     assert st["walk_id"] == 2
 

@@ -140,7 +140,7 @@ def test_a_walk_ends_cleanly_when_the_disk_runs_low(tmp_path):
     assert result.status == "completed" and result.frames < 30
     assert survey.stop_reason == guard.stop_reason
     row = store.walk(walk_id)
-    assert row["status"] == "completed" and row["frames"] == result.frames
+    assert row.status == "completed" and row.frames == result.frames
     store.close()
 
 

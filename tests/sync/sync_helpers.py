@@ -130,13 +130,15 @@ class ProcessServer:
 
 def build_feature(lat: float, lon: float, camera_type: str = "dome", **kw) -> dict:
     """A valid wire feature built the way a device builds it (``camera_feature`` over a camera row)."""
+    from sousveillance.device.store import CameraRow, WalkRow
     from sousveillance.sync.wire import camera_feature
 
-    camera = {
-        "uuid": kw.pop("uuid", None) or str(uuidlib.uuid4()), "camera_type": camera_type, "mount": kw.pop("mount", "wall"),
-        "direction": kw.pop("direction", None), "latitude": lat, "longitude": lon,
-        "uncertainty_m": kw.pop("uncertainty_m", 3.0), "review_state": "confirmed", "reviewer": "alice",
-        "reviewed_at": "2026-11-20T10:00:00Z", "surveillance": kw.pop("surveillance", "public"), "sightings_count": 4,
-    }  # fmt: skip
-    walk = {"uuid": str(uuidlib.uuid4()), "device_id": "pi", "model": "m", "model_version": "1"}
+    camera = CameraRow(
+        id=1, uuid=kw.pop("uuid", None) or str(uuidlib.uuid4()), walk_id=1, camera_type=camera_type,
+        mount=kw.pop("mount", "wall"), direction=kw.pop("direction", None), latitude=lat, longitude=lon,
+        uncertainty_m=kw.pop("uncertainty_m", 3.0), review_state="confirmed", reviewer="alice",
+        reviewed_at="2026-11-20T10:00:00Z", surveillance=kw.pop("surveillance", "public"), sightings_count=4,
+    )
+    walk = WalkRow(id=1, uuid=str(uuidlib.uuid4()), started_at="2026-11-20T09:00:00Z", status="completed",
+                   device_id="pi", model="m", model_version="1")
     return camera_feature(camera, walk, kw.pop("crop", None))

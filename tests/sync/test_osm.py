@@ -111,10 +111,11 @@ def test_existing_cameras_from_an_osm_extract(walk_db, tmp_path):
 
 def _upload(db, fake, **kw):
     from sousveillance.device.store.db import Store
+    from sousveillance.sync.repository import SyncRepository
 
     store = Store(db)
     drafts = drafts_from(confirmed_cameras(store))
-    up = OsmUploader(store, bearer_session("osm-token"), fake.url, **kw)
+    up = OsmUploader(SyncRepository.beside(store), bearer_session("osm-token"), fake.url, **kw)
     return store, up.upload(drafts, changeset_tags("CCTV survey"))
 
 

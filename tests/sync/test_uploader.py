@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sync_helpers import Cam, ProcessServer, make_walk_db
 
 from sousveillance.device.store.db import Store
-from sousveillance.sync import outbox
+from sousveillance.sync.repository import SyncRepository
 from sousveillance.sync.settings import SyncSettings
 from sousveillance.sync.uploader import Uploader
 
@@ -50,8 +50,10 @@ def test_server_killed_mid_upload_then_restarted_loses_and_duplicates_nothing(tm
     store = make_walk_db(tmp_path / "walk.db", cams(8))
     restarts = []
 
+    records = SyncRepository.beside(store)
+
     def kill_after_third(uuid: str) -> None:
-        if len(outbox.counts(store)) and outbox.counts(store)["sent"] == 3 and not restarts:
+        if records.counts()["sent"] == 3 and not restarts:
             server.kill()  # the connection drops in the middle of the upload
 
     def sleep_restarts(seconds: float) -> None:
@@ -68,7 +70,7 @@ def test_server_killed_mid_upload_then_restarted_loses_and_duplicates_nothing(tm
     repo = Repository(db)
     counts = repo.counts()
     assert (counts["submissions"], counts["features"], counts["crops"]) == (8, 8, 8)
-    assert outbox.counts(store)["sent"] == 8
+    assert records.counts()["sent"] == 8
 
 
 def test_lost_acknowledgements_and_a_reboot_resend_without_duplicates(live, tmp_path):
@@ -82,7 +84,7 @@ def test_lost_acknowledgements_and_a_reboot_resend_without_duplicates(live, tmp_
     store.close()
     rebooted = Store(path)
     report = uploader(rebooted, live.url, token).run()
-    assert sorted(report.unchanged) == sorted(c["uuid"] for c in rebooted.cameras())
+    assert sorted(report.unchanged) == sorted(c.uuid for c in rebooted.cameras())
     assert report.created == [] and report.crops == []  # the server already had the crops
     assert live.repo.counts()["submissions"] == 4
 
@@ -155,16 +157,16 @@ def test_camera_rejected_after_sending_is_withdrawn_and_can_come_back(live, tmp_
     uploader(store, live.url, token).run()
     first = store.cameras()[0]
     with store.batch() as db:
-        db["cameras"].update(first["id"], {"review_state": "rejected"})  # the reviewer changed their mind
+        db["cameras"].update(first.id, {"review_state": "rejected"})  # the reviewer changed their mind
     report = uploader(store, live.url, token).run()
-    assert report.retracted == [first["uuid"]] and report.sent == 0
+    assert report.retracted == [first.uuid] and report.sent == 0
     counts = live.repo.counts()
     assert (counts["submissions"], counts["features"], counts["crops"]) == (1, 1, 1)
     assert uploader(store, live.url, token).run().retracted == []  # withdrawn once
     with store.batch() as db:
-        db["cameras"].update(first["id"], {"review_state": "confirmed"})
+        db["cameras"].update(first.id, {"review_state": "confirmed"})
     back = uploader(store, live.url, token).run()
-    assert back.created == [first["uuid"]] and back.crops == [first["uuid"]]
+    assert back.created == [first.uuid] and back.crops == [first.uuid]
     assert live.repo.counts()["submissions"] == 2
 
 
@@ -174,7 +176,7 @@ def test_only_the_owner_can_withdraw_a_camera(live, tmp_path):
     alice, bob = live.repo.add_device("alice"), live.repo.add_device("bob")
     store = make_walk_db(tmp_path / "walk.db", cams(1))
     uploader(store, live.url, alice).run()
-    uuid = store.cameras()[0]["uuid"]
+    uuid = store.cameras()[0].uuid
     url = f"{live.url}/api/v1/cameras/{uuid}"
     assert httpx.delete(url, headers={"Authorization": f"Bearer {bob}"}).status_code == 403
     assert httpx.delete(url, headers={"Authorization": "Bearer sv_forged"}).status_code == 401

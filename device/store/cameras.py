@@ -1,0 +1,178 @@
+"""Cameras, poles and sightings: written by the survey loop, re-placed after the walk, read by review and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..types import Sighting
+from .connection import Connection, iso, utcnow
+from .rows import (
+    CAMERA_COLUMNS, POLE_COLUMNS, CameraRow, ConfirmedCamera, PoleRow, ReviewedSighting, SightingRow, WalkRow,
+    from_mapping,
+)
+
+
+def _check(values: Mapping[str, Any], allowed: frozenset[str], table: str) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"not columns of {table}: {', '.join(sorted(unknown))}")
+
+
+def sighting_values(walk_id: int, camera_id: int | None, s: Sighting) -> dict[str, Any]:
+    d, p = s.detection, s.position
+    return {
+        "walk_id": walk_id, "track_id": s.track_id, "camera_id": camera_id, "frame_index": s.frame_index, "t": s.t,
+        "utc": iso(s.utc), "class_name": d.class_name, "confidence": d.confidence,
+        "x1": d.x1, "y1": d.y1, "x2": d.x2, "y2": d.y2, "frame_width": s.frame_width, "frame_height": s.frame_height,
+        "latitude": p.latitude if p else None, "longitude": p.longitude if p else None,
+        "heading": p.heading if p else None, "eph": p.eph if p else None, "bearing": s.bearing,
+    }
+
+
+class CameraRecords(Connection):
+    # -- reading cameras ---------------------------------------------------------------------------------------
+    def cameras(self, walk_id: int | None = None, state: str | None = None) -> list[CameraRow]:
+        """Visible cameras (not merged into another), in the order they were first seen."""
+        where, args = ["merged_into IS NULL"], []
+        if walk_id is not None:
+            where.append("walk_id = ?")
+            args.append(walk_id)
+        if state is not None:
+            where.append("review_state = ?")
+            args.append(state)
+        sql = f"SELECT * FROM cameras WHERE {' AND '.join(where)} ORDER BY first_seen, id"
+        return [from_mapping(CameraRow, r) for r in self.db.query(sql, args)]
+
+    def camera(self, camera_id: int) -> CameraRow | None:
+        rows = list(self.db.query("SELECT * FROM cameras WHERE id = ?", [camera_id]))
+        return from_mapping(CameraRow, rows[0]) if rows else None
+
+    def members(self, camera_id: int) -> list[CameraRow]:
+        """The camera rows merged into ``camera_id`` (automatically or by a reviewer)."""
+        return [from_mapping(CameraRow, r) for r in self.db.query("SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id])]
+
+    def walk_cameras(self, walk_id: int) -> list[CameraRow]:
+        """Every camera row of a walk, merged ones too, by id."""
+        return [from_mapping(CameraRow, r) for r in self.db.query("SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id])]
+
+    def confirmed_cameras(self, walk_id: int | None = None) -> list[ConfirmedCamera]:
+        """Confirmed cameras with a position, with their walk: the one read behind every export and sync.
+
+        Only what a person confirmed leaves the device; merged duplicates fold into the camera they were merged
+        into. (Privacy zones are to be applied here, once, for every way out.)
+        """
+        sql = (
+            "SELECT * FROM cameras WHERE review_state = 'confirmed' AND merged_into IS NULL "
+            "AND latitude IS NOT NULL AND longitude IS NOT NULL"
+        )
+        args: list[Any] = []
+        if walk_id is not None:
+            sql += " AND walk_id = ?"
+            args.append(walk_id)
+        cameras = [from_mapping(CameraRow, r) for r in self.db.query(sql + " ORDER BY first_seen, id", args)]
+        walks = {r["id"]: WalkRow.of(r) for r in self.db.query("SELECT * FROM walks")} if cameras else {}
+        return [ConfirmedCamera(c, walks[c.walk_id]) for c in cameras]
+
+    def position_methods(self, walk_id: int) -> dict[str, int]:
+        """How the visible cameras of a walk were placed: ``{method: count}``."""
+        rows = self.db.query(
+            "SELECT position_method, count(*) AS n FROM cameras WHERE walk_id = ? AND merged_into IS NULL "
+            "GROUP BY position_method", [walk_id],
+        )
+        return {r["position_method"] or "none": r["n"] for r in rows}
+
+    # -- writing cameras and poles -------------------------------------------------------------------------------
+    def add_camera(self, walk_id: int, track_id: int, uuid: str, camera_type: str, first_seen: str | None,
+                   **values: Any) -> int:
+        """A new camera row (pending review, not yet placed unless ``values`` say so); returns its id."""
+        _check(values, CAMERA_COLUMNS, "cameras")
+        row = {"uuid": uuid, "walk_id": walk_id, "track_id": track_id, "camera_type": camera_type,
+               "first_seen": first_seen, "review_state": "pending", "mount": "unknown", "position_method": "none",
+               "has_position": 0, "updated_at": utcnow(), **values}
+        with self.batch() as db:
+            table = db["cameras"]
+            table.insert(row)
+            return int(table.last_pk)
+
+    def update_camera(self, camera_id: int, values: Mapping[str, Any]) -> None:
+        _check(values, CAMERA_COLUMNS, "cameras")
+        if values:
+            with self.batch() as db:
+                db["cameras"].update(camera_id, dict(values))
+
+    def add_pole(self, walk_id: int, track_id: int, first_seen: str | None, **values: Any) -> int:
+        _check(values, POLE_COLUMNS, "poles")
+        with self.batch() as db:
+            table = db["poles"]
+            table.insert({"walk_id": walk_id, "track_id": track_id, "first_seen": first_seen, "sightings_count": 0,
+                          **values})
+            return int(table.last_pk)
+
+    def update_pole(self, pole_id: int, values: Mapping[str, Any]) -> None:
+        _check(values, POLE_COLUMNS, "poles")
+        if values:
+            with self.batch() as db:
+                db["poles"].update(pole_id, dict(values))
+
+    def place_pole(self, walk_id: int, track_id: int, values: Mapping[str, Any]) -> None:
+        """Write a pole track's position: its row if it has one, else a new row."""
+        _check(values, POLE_COLUMNS, "poles")
+        with self.batch() as db:
+            row = next(db["poles"].rows_where("walk_id = ? AND track_id = ?", [walk_id, track_id]), None)
+            if row:
+                db["poles"].update(row["id"], dict(values))
+            else:
+                db["poles"].insert({"walk_id": walk_id, "track_id": track_id, **values})
+
+    def poles(self, walk_id: int) -> list[PoleRow]:
+        return [from_mapping(PoleRow, r)
+                for r in self.db.query("SELECT * FROM poles WHERE walk_id = ? ORDER BY id", [walk_id])]
+
+    # -- sightings -----------------------------------------------------------------------------------------------
+    def add_sighting(self, walk_id: int, camera_id: int | None, sighting: Sighting, crop: str | None = None) -> int:
+        """Store one sighting (``camera_id`` None for a pole's); returns its id."""
+        with self.batch() as db:
+            table = db["sightings"]
+            table.insert({**sighting_values(walk_id, camera_id, sighting), "crop": crop})
+            return int(table.last_pk)
+
+    def set_sighting_crop(self, sighting_id: int, crop: str | None) -> None:
+        with self.batch() as db:
+            db["sightings"].update(sighting_id, {"crop": crop})
+
+    def sighting(self, sighting_id: int) -> SightingRow | None:
+        rows = list(self.db.query("SELECT * FROM sightings WHERE id = ?", [sighting_id]))
+        return from_mapping(SightingRow, rows[0]) if rows else None
+
+    def sightings(self, camera_id: int) -> list[SightingRow]:
+        """One camera row's own sightings, in time order."""
+        return [from_mapping(SightingRow, r) for r in self.db.query("SELECT * FROM sightings WHERE camera_id = ? ORDER BY t", [camera_id])]
+
+    def group_sightings(self, camera_id: int) -> list[SightingRow]:
+        """A camera's sightings including those of the camera rows merged into it, in time order."""
+        return [from_mapping(SightingRow, r) for r in self.db.query(
+            "SELECT * FROM sightings WHERE camera_id = ? OR camera_id IN "
+            "(SELECT id FROM cameras WHERE merged_into = ?) ORDER BY t, id", [camera_id, camera_id])]
+
+    def crop_sightings(self, camera_ids: Iterable[int]) -> list[SightingRow]:
+        """Sightings of these camera rows that kept a crop, in time order."""
+        ids = list(camera_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [from_mapping(SightingRow, r) for r in self.db.query(
+            f"SELECT * FROM sightings WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids)]
+
+    def walk_sightings(self, walk_id: int) -> list[SightingRow]:
+        return [from_mapping(SightingRow, r) for r in self.db.query(
+            "SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id])]
+
+    def reviewed_sightings(self) -> list[ReviewedSighting]:
+        """Every camera sighting with its camera's review state and type (training data from walks)."""
+        rows = self.db.query(
+            "SELECT s.*, c.review_state AS _state, c.camera_type AS _type FROM sightings s "
+            "JOIN cameras c ON c.id = s.camera_id ORDER BY s.id"
+        )
+        return [ReviewedSighting(from_mapping(SightingRow, r), r["_state"], r["_type"])
+                for r in rows]

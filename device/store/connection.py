@@ -1,0 +1,124 @@
+"""One SQLite connection to a walk database: open, migrate, transactions, disk-full errors.
+
+SQLite in WAL mode with ``synchronous=NORMAL``: a killed process loses nothing already committed, a power cut at
+most the last transaction, and the file always opens consistent. Writers group their statements with ``batch()``
+(re-entrant: only the outermost one commits), so the survey loop commits about once a second and a walk cut short
+keeps everything up to its last second.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from . import migrations
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """A walk database cannot be opened or written."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the walk database is full: the walk stops, what was committed stays."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds") if dt else None
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """An ISO 8601 time as stored (``...+00:00`` or ``...Z``); None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc) or "disk I/O error" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class Connection:
+    """A walk database file (crops go in ``crops/`` next to it), migrated on open unless read-only."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False, migrate: bool = True):
+        self.path = Path(path).expanduser().resolve()
+        self.root = self.path.parent
+        self.readonly = readonly
+        self._depth = 0
+        if readonly:
+            if not self.path.exists():
+                raise StoreError(f"no walk database at {self.path}")
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open walk database {self.path}: {exc}") from exc
+        self.db = sqlite_utils.Database(conn)  # tests and Datasette-style inspection only; code uses the methods
+        try:
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                if migrate:
+                    migrations.apply(self.db)
+            conn.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if is_disk_full(exc):
+                raise DiskFullError(f"disk full while opening {self.path}") from exc
+            raise StoreError(f"{self.path} is not a usable walk database: {exc}") from exc
+
+    def close(self) -> None:
+        try:
+            self.db.conn.close()
+        except sqlite3.Error:  # pragma: no cover - closing a broken connection
+            pass
+
+    def __enter__(self):  # noqa: ANN204 - the subclass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def batch(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction (nested batches join the outer one); disk-full errors become ``DiskFullError``."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
+        conn = self.db.conn
+        self._depth = 1
+        try:
+            with conn:
+                yield self.db
+        except (sqlite3.OperationalError, OSError) as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(f"disk full writing {self.path}") from exc
+            raise
+        finally:
+            self._depth = 0

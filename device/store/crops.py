@@ -1,0 +1,74 @@
+"""Crops: JPEG files in ``crops/`` next to the database (paths relative to it), and which of them may be pruned."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .connection import Connection, DiskFullError, StoreError, is_disk_full
+from .rows import PrunableCrop
+
+CROPS_DIR = "crops"
+
+# Extra views of a camera (not its best crop) and pole crops, of finished walks, oldest walk first.
+_EXTRA_CROPS = """
+SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id FROM sightings s JOIN walks w ON w.id = s.walk_id
+WHERE s.crop IS NOT NULL AND w.status != 'running' AND s.walk_id IS NOT :keep
+  AND (s.camera_id IS NULL OR s.crop IS NOT (SELECT c.best_crop FROM cameras c WHERE c.id = s.camera_id))
+ORDER BY w.started_at, w.id, s.id
+"""
+# Best crops of cameras the reviewer rejected, of finished walks, oldest walk first.
+_REJECTED_BEST = """
+SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id FROM cameras c JOIN walks w ON w.id = c.walk_id
+WHERE c.best_crop IS NOT NULL AND c.review_state = 'rejected' AND w.status != 'running' AND c.walk_id IS NOT :keep
+ORDER BY w.started_at, w.id, c.id
+"""
+
+
+class CropFiles(Connection):
+    def save_crop(self, walk_id: int, name: str, image: np.ndarray, *, quality: int = 90) -> str:
+        """Write a JPEG crop atomically; returns its path relative to the database folder."""
+        import cv2  # noqa: PLC0415
+
+        rel = Path(CROPS_DIR) / str(walk_id) / f"{name}.jpg"
+        dest = self.root / rel
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise StoreError(f"could not encode crop {name}")
+        tmp = dest.with_suffix(".jpg.tmp")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(buf.tobytes())
+            os.replace(tmp, dest)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if is_disk_full(exc):
+                raise DiskFullError(f"disk full writing crop {rel}") from exc
+            raise StoreError(f"could not write crop {rel}: {exc}") from exc
+        return rel.as_posix()
+
+    def resolve_crop(self, rel: str) -> Path:
+        """Absolute path of a crop; refuses anything outside this database's crops folder."""
+        base = (self.root / CROPS_DIR).resolve()
+        target = (self.root / rel).resolve()
+        if base != target and base not in target.parents:
+            raise StoreError(f"crop path outside the walk folder: {rel!r}")
+        return target
+
+    def prunable_crops(self, *, rejected: bool, keep_walk_id: int | None = None) -> list[PrunableCrop]:
+        """Crops the storage guard may delete, in the order to delete them: the extra views (``rejected=False``) or
+        the best crops of rejected cameras; never of a running walk or of ``keep_walk_id``."""
+        sql = _REJECTED_BEST if rejected else _EXTRA_CROPS
+        return [PrunableCrop(r["crop"], r["sighting_id"], r["camera_id"]) for r in self.db.query(sql, {"keep": keep_walk_id})]
+
+    def forget_crop(self, crop: PrunableCrop) -> None:
+        """The crop file is gone: clear the rows that pointed at it."""
+        with self.batch() as db:
+            if crop.sighting_id is not None:
+                db.execute("UPDATE sightings SET crop = NULL WHERE id = ?", [crop.sighting_id])
+            else:
+                db.execute("UPDATE cameras SET best_crop = NULL WHERE id = ?", [crop.camera_id])
+                db.execute("UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?", [crop.camera_id, crop.crop])
