@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..sync.settings import SyncSettings
+from .geo.settings import GeoSettings
 from .review.settings import ReviewSettings
 from .service.settings import ServiceSettings
 
@@ -76,6 +77,7 @@ class Config(_Section):
     gps: GpsSettings = GpsSettings()
     detector: DetectorSettings = DetectorSettings()
     tracker: TrackerSettings = TrackerSettings()
+    geo: GeoSettings = GeoSettings()
     store: StoreSettings = StoreSettings()
     review: ReviewSettings = ReviewSettings()
     service: ServiceSettings = ServiceSettings()

@@ -35,9 +35,8 @@ class WalkScore:
 
 
 def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkScore:
-    from ..geo import finalize_walk
-    from ..geo.finalize import group_sightings
-    from ..geo.local import angle_diff
+    from ..geo import GeoSettings, finalize_walk
+    from ..geodesy import angle_diff
     from ..geo.simworld import write_walk
     from ..store import Store
 
@@ -54,7 +53,7 @@ def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkSc
         for row in store.walk_cameras(walk_id):
             if row.latitude is not None:
                 out.live.append(err(row.latitude, row.longitude, sim.truth[row.track_id]))
-        finalize_walk(store, walk_id, profile, reheading=reheading)
+        finalize_walk(store, walk_id, GeoSettings(reheading=reheading))
         seen = {sim.truth[t] for t, c in sim.track_class.items() if c != "pole"}
         cams = [o for o in sim.world.objects if o.class_name != "pole"]
         out.true_seen, out.not_seen = len(seen), len(cams) - len(seen)
@@ -62,7 +61,7 @@ def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkSc
         out.estimated = len(visible)
         by_key: dict[str, list[tuple[int, CameraRow, list[tuple[str, SightingRow]]]]] = {}
         for cam in visible:
-            rows = [(sim.truth[r.track_id], r) for r in group_sightings(store, cam.id)]
+            rows = [(sim.truth[r.track_id], r) for r in store.group_sightings(cam.id)]
             key = Counter(k for k, _ in rows).most_common(1)[0][0]
             by_key.setdefault(key, []).append((len(rows), cam, rows))
         for key in seen:
@@ -199,7 +198,7 @@ def score_sample(db_path: Path, truth_path: Path, gate_m: float = 15.0) -> None:
     """Match a walk database's cameras to a rendered walk's truth.json (nearest first) and print the figures."""
     import json
 
-    from ..geo.local import LocalFrame
+    from ..geodesy import LocalFrame
     from ..store import Store, StoreError
 
     try:

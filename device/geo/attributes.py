@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..types import Box
-from .local import angle_diff
+from ..geodesy import angle_diff
 
 
 

@@ -1,32 +1,26 @@
-"""The end-of-walk pass (``finalize_walk``) and the reviewer's undo of a merge (``unmerge``).
+"""The end-of-walk pass (``finalize_walk``) and the reviewer's undo of a merge (``unmerge``), through the store.
 
-See ``walk.py`` for how a merge is stored: sightings stay on their own camera row, the hidden row points at the
-kept row through ``cameras.merged_into`` and the pair is recorded in ``camera_merges``. Reads and writes go
-through the store (``Store.walk_geometry``, ``record_merges``, ``update_camera``...); the geometry itself is pure.
+The geometry is pure (``placement.place_walk``); this module reads what it needs (``Store.walk_geometry``),
+takes the lens from the walk's own settings (``capture.profile``, what it was recorded with) and the parameters
+from the ``[geo]`` config section, and writes the result in one transaction. A merge only sets
+``cameras.merged_into`` on the hidden row and records the pair in ``camera_merges``; undoing it marks it undone
+(that pair is never merged again) and re-places both rows.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import replace
-from typing import Any
 
-from ..store import NewMerge, SightingRow
-from .dedupe import find_merges
-from .lens import CameraProfile
+from ..store import NewMerge, Store
+from .lens import walk_profile
+from .placement import group_values, place_walk
+from .settings import GeoSettings
 from .walk import FinalizeReport, WalkGeometry
 
 log = logging.getLogger(__name__)
 
 
-def own_class(geometry: WalkGeometry, camera_ids: list[int], fallback: str) -> str:
-    """The type most of the group's detections had (a row's own type when the group is one row)."""
-    votes: Counter[str] = Counter(s.detection.class_name for c in camera_ids for s in geometry.by_camera.get(c, []))
-    return votes.most_common(1)[0][0] if votes else fallback
-
-
-def finalize_walk(store, walk_id: int, profile: CameraProfile | None = None, *, reheading: bool = True, dedupe: bool = True) -> FinalizeReport:
+def finalize_walk(store: Store, walk_id: int, params: GeoSettings | None = None) -> FinalizeReport:
     """Re-place every camera of a walk from its stored sightings, merge duplicates, propose facing and mount.
 
     Safe to run again: automatic merges are recomputed, merges a reviewer undid stay undone.
@@ -37,57 +31,31 @@ def finalize_walk(store, walk_id: int, profile: CameraProfile | None = None, *, 
     with store.batch():
         store.clear_automatic_merges(walk_id)
         record = store.walk_geometry(walk_id)
-        geometry = WalkGeometry(record, profile, reheading=reheading)
-        cameras = record.cameras
-        if geometry.frame is None:
+        placement = place_walk(record.fixes, record.sightings, record.cameras, walk_profile(record.walk.settings),
+                               params, blocked=record.blocked)
+        report.tracks = len(record.cameras)
+        if not placement.placed:
             log.warning("walk %s has no GPS position at all: cameras left unplaced", walk_id)
-            report.tracks = report.cameras = len(cameras)
+            report.cameras = report.tracks
             return report
-        for i, camera in enumerate(cameras):
-            values = geometry.group_values(camera, [], own_class(geometry, [camera.id], camera.camera_type))
-            store.update_camera(camera.id, values)
-            cameras[i] = replace(camera, **values)
-        report.tracks = len(cameras)
-        merges = []
-        if dedupe:
-            estimates = [geometry.estimate(c) for c in cameras if c.review_state == "pending" and c.merged_into is None]
-            merges = find_merges([e for e in estimates if e is not None], blocked=record.blocked)
-        groups: dict[int, list[int]] = {}
-        for m in merges:
-            groups.setdefault(m.kept_camera_id, []).append(m.merged_camera_id)
-        by_id = {c.id: c for c in cameras}
-        for kept_id, members in groups.items():
-            kept = by_id[kept_id]
-            store.update_camera(kept_id, geometry.group_values(kept, members, own_class(geometry, [kept_id, *members], kept.camera_type)))
-        store.record_merges(walk_id, [NewMerge(m.kept_camera_id, m.merged_camera_id, m.reason, m.distance_m, m.score) for m in merges])
-        _place_poles(store, geometry, walk_id)
+        for camera_id, values in placement.cameras.items():
+            store.update_camera(camera_id, values)
+        store.record_merges(walk_id, [NewMerge(m.kept_camera_id, m.merged_camera_id, m.reason, m.distance_m, m.score)
+                                      for m in placement.merges])
+        for track_id, values in placement.poles.items():
+            store.place_pole(walk_id, track_id, values)
         report.methods = store.position_methods(walk_id)
-    report.merged = len(merges)
+    report.merged = len(placement.merges)
     report.cameras = report.tracks - report.merged
     log.info("walk %s: %d tracks -> %d cameras (%d merged), %s", walk_id, report.tracks, report.cameras, report.merged, report.methods)
     return report
 
 
-def _place_poles(store, geometry: WalkGeometry, walk_id: int) -> None:
-    for track_id, sightings in geometry.poles.items():
-        located = geometry.locator.solve(sightings, "pole", geometry.frame).located
-        values: dict[str, Any] = {
-            "sightings_count": len(sightings), "confidence": max(s.detection.confidence for s in sightings),
-            "latitude": located.latitude if located else None, "longitude": located.longitude if located else None,
-            "uncertainty_m": located.uncertainty_m if located else None,
-        }
-        store.place_pole(walk_id, track_id, values)
-
-
-def group_sightings(store, camera_id: int) -> list[SightingRow]:
-    """A camera's sightings including those of the camera rows merged into it, in time order."""
-    return store.group_sightings(camera_id)
-
-
-def unmerge(store, camera_id: int, profile: CameraProfile | None = None) -> list[int]:
+def unmerge(store: Store, camera_id: int, params: GeoSettings | None = None) -> list[int]:
     """Undo the merge of a camera row (or, for a kept row, every merge into it); returns the rows made visible.
 
-    Both rows get their own positions back; the undone pair is never merged again by ``finalize_walk``.
+    Both rows get their own positions back (placed with the walk's own lens); the undone pair is never merged
+    again by ``finalize_walk``.
     """
     row = store.camera(camera_id)
     if row is None:
@@ -98,13 +66,12 @@ def unmerge(store, camera_id: int, profile: CameraProfile | None = None) -> list
     freed = [p.merged_camera_id for p in pairs]
     with store.batch():
         store.undo_merges(pairs)
-        geometry = WalkGeometry(store.walk_geometry(row.walk_id), profile)
+        record = store.walk_geometry(row.walk_id)
+        geometry = WalkGeometry(record.fixes, record.sightings, walk_profile(record.walk.settings), params)
         for kept_id in {p.kept_camera_id for p in pairs}:
             members = [m.merged_camera_id for m in store.active_merges(kept_id, as_kept=True)]
-            kept = store.camera(kept_id)
-            store.update_camera(kept_id, geometry.group_values(kept, members, own_class(geometry, [kept_id, *members], kept.camera_type)))
+            store.update_camera(kept_id, group_values(geometry, store.camera(kept_id), members))
         for cid in freed:
-            cam = store.camera(cid)
-            store.update_camera(cid, geometry.group_values(cam, [], own_class(geometry, [cid], cam.camera_type)))
+            store.update_camera(cid, group_values(geometry, store.camera(cid), []))
     log.info("unmerged camera(s) %s", freed)
     return freed

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,21 @@ def profile_for(name_or_fov: str | float) -> CameraProfile:
         return PROFILES[name_or_fov]
     except KeyError:
         raise ValueError(f"unknown camera profile {name_or_fov!r}; known: {', '.join(PROFILES)}") from None
+
+
+def lens_profile(name: str | None, hfov_deg: float | None = None) -> CameraProfile:
+    """The lens of the capture settings: a field of view in degrees when given, else the named profile."""
+    return profile_for(float(hfov_deg)) if hfov_deg else profile_for(name or "pi3")
+
+
+def walk_profile(settings: Mapping[str, Any]) -> CameraProfile:
+    """The lens a walk was recorded with, from its stored settings (``capture.profile``, ``capture.hfov_deg``)."""
+    capture = settings.get("capture") or {}
+    try:
+        return lens_profile(capture.get("profile"), capture.get("hfov_deg"))
+    except (ValueError, TypeError) as exc:
+        log.warning("walk settings name no usable lens (%s): placing with pi3", exc)
+        return PROFILES["pi3"]
 
 
 def bearing_to(x: float, frame_width: int, heading: float | None, profile: CameraProfile, mount_yaw: float = 0.0) -> float | None:

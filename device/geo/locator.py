@@ -11,10 +11,9 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
+from ..geodesy import offset
 from ..types import Located, Sighting
 from .lens import CameraProfile, PROFILES
-
-EARTH_RADIUS_M = 6_371_008.8
 
 # Typical visible width in metres of each class, seen from the street (for the range guess).
 TYPICAL_WIDTH_M = {"dome": 0.16, "fixed": 0.28, "ptz": 0.24, "pole": 0.15}
@@ -26,16 +25,6 @@ MIN_RANGE_M, MAX_RANGE_M = 2.0, 60.0
 
 class Locator(Protocol):
     def locate(self, sightings: Sequence[Sighting], class_name: str) -> Located | None: ...
-
-
-def offset(lat: float, lon: float, bearing_deg: float, distance_m: float) -> tuple[float, float]:
-    """Point ``distance_m`` from (lat, lon) along a bearing (spherical; exact enough below a few km)."""
-    d = distance_m / EARTH_RADIUS_M
-    b = math.radians(bearing_deg)
-    p1, l1 = math.radians(lat), math.radians(lon)
-    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
-    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
-    return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
 
 
 def range_guess(

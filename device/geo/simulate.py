@@ -16,10 +16,10 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from ..geodesy import LocalFrame, bearing_of
+from ..gps.track import DROPOUT_S, GpsTrack
 from ..types import CLASS_NAMES, Detection, Fix, Position, Sighting
-from .heading import TrackLine
 from .lens import PROFILES, CameraProfile, bearing_to
-from .local import LocalFrame, bearing_of
 
 BERLIN = (52.5200, 13.4050)  # Alexanderplatz area: the bench's city frame
 START_UTC = datetime(2026, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
@@ -177,7 +177,7 @@ def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile 
     dt = 1.0 / cfg.fps
     truth, direction = _path(world.waypoints, cfg.speed_mps, dt)
     fixes = _fixes(rng, frame, truth, direction, cfg.fps, cfg)
-    line = TrackLine(fixes, frame)
+    line = GpsTrack(fixes, max_gap_s=DROPOUT_S, frame=frame)  # as the live loop sees the track
     t_frames = np.arange(len(truth)) * dt
     stride = 2 * math.pi * 0.9 * t_frames + rng.uniform(0, 2 * math.pi) + np.cumsum(rng.normal(0, 0.2, len(truth)))
     sway = cfg.sway_deg * np.sin(stride) + _gauss_markov(rng, len(truth), dt, cfg.drift_deg, 5.0)
@@ -224,7 +224,7 @@ def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile 
         sim.truth[track_id], sim.track_class[track_id] = key, obj.class_name
         for i, (x1, y1, x2, y2) in run:
             t = i * dt
-            pt = line.position(t)
+            pt = line.path_position(t)
             heading = line.heading(t, span_m=cfg.heading_span_m) if pt else None
             position = None
             if pt is not None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..types import CAMERA_CLASSES
 from .lens import PROFILES, CameraProfile
-from .local import bearing_of
+from ..geodesy import bearing_of
 from .simulate import SimWalk, TrueObject, World
 
 
@@ -67,7 +67,8 @@ def write_walk(store, sim: SimWalk, profile: CameraProfile | None = None, *, loc
 
     profile = profile or PROFILES[sim.config.profile]
     locator = locator or default_locator(profile)
-    walk_id = store.start_walk(source="simulated", settings={"profile": profile.name, "seed": sim.config.seed})
+    capture = {"profile": profile.name} if profile.name in PROFILES else {"profile": "pi3", "hfov_deg": profile.hfov_deg}
+    walk_id = store.start_walk(source="simulated", settings={"capture": capture, "seed": sim.config.seed})
     tracks = sim.tracks()
     with store.batch():
         store.add_fixes(walk_id, sim.fixes)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..types import Located, Sighting
 from .lens import PROFILES, CameraProfile
-from .local import LocalFrame, angle_diff, bearing_of, unit
+from ..geodesy import LocalFrame, angle_diff, bearing_of, unit
 from .locator import MAX_RANGE_M, RangeLocator, range_guess
 
 log = logging.getLogger(__name__)

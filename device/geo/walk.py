@@ -1,42 +1,37 @@
-"""After a walk: place every camera from all its sightings, merge duplicates, propose facing and mount; undo merges.
+"""One walk's geometry after the walk: every camera placed from all its sightings, facing and mount proposed.
+
+Pure: built from the walk's fixes and sightings (``Store.walk_geometry`` reads them), the lens the walk was
+recorded with and the ``[geo]`` parameters; it returns column values and never touches the database.
 
 Decision on merged sightings: sightings stay on the camera row of their own track. A merge only sets
 ``cameras.merged_into`` on the hidden row and records the pair in ``camera_merges``; the kept row aggregates the
-group (position, sightings count, first/last seen, best sighting). Undo therefore only clears ``merged_into``,
-marks the merge undone (that pair is never merged again) and recomputes both rows. ``group_sightings`` returns a
-kept camera's sightings including those of the rows merged into it.
-
-What a reviewer decided is never overwritten: position, type, mount and direction are only updated on cameras
-whose ``review_state`` is still ``pending``.
+group (position, sightings count, first/last seen, best sighting). What a reviewer decided is never overwritten:
+position, type, mount and direction are only updated on cameras whose ``review_state`` is still ``pending``.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
-from ..store.rows import CameraRow, SightingRow, WalkRecord
-from ..types import Detection, Position, Sighting
+from ..geodesy import LocalFrame, bearing_of
+from ..gps.track import GpsTrack
+from ..store.rows import CameraRow, SightingRow
+from ..types import Detection, Fix, Position, Sighting
 from .attributes import Box, View, propose_facing, propose_mount
 from .dedupe import REFOUND_GAP_S, TrackEstimate
-from .heading import TrackLine
-from .lens import PROFILES, CameraProfile, profile_for
-from .local import LocalFrame, bearing_of
+from .lens import CameraProfile
 from .locator import sighting_quality
+from .settings import GeoSettings
 from .triangulate import TriangulatingLocator, radius
 
 log = logging.getLogger(__name__)
-
-COMPASS_SOURCES = ("compass", "imu")
-BRIDGE_GAP_S = 30.0
-HEADING_SPAN_M = 10.0  # metres walked around a sighting over which its heading is averaged (after the walk)
-MAX_TURN_DEG = 25.0  # beyond this turn over ~8 m the heading is the receiver's course at the nearest fixes, if they agree
-LENS_HEIGHT_M = 1.5  # the walker's camera above the ground (chest or hand)
 
 
 @dataclass(slots=True)
@@ -52,35 +47,27 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _walk_profile(settings: dict[str, Any], profile: CameraProfile | None) -> CameraProfile:
-    if profile is None:
-        name = settings.get("profile") or settings.get("camera_profile")
-        profile = profile_for(name) if name in PROFILES else PROFILES["pi3"]
-    return profile
-
-
 class WalkGeometry:
     """One walk's sightings in the local frame, re-headed from the whole GPS track, ready to place cameras."""
 
-    def __init__(self, record: WalkRecord, profile: CameraProfile | None = None, *, reheading: bool = True):
-        self.walk_id = record.walk.id
-        settings = record.walk.settings
-        self.profile = _walk_profile(settings, profile)
-        self.locator = TriangulatingLocator(self.profile)
-        fixes, rows = record.fixes, record.sightings
-        lats = [f.latitude for f in fixes] or [r.latitude for r in rows if r.latitude is not None]
-        lons = [f.longitude for f in fixes] or [r.longitude for r in rows if r.longitude is not None]
+    def __init__(self, fixes: Sequence[Fix], sightings: Sequence[SightingRow], profile: CameraProfile,
+                 params: GeoSettings | None = None):
+        self.profile = profile
+        self.params = params = params or GeoSettings()
+        self.locator = TriangulatingLocator(profile)
+        lats = [f.latitude for f in fixes] or [r.latitude for r in sightings if r.latitude is not None]
+        lons = [f.longitude for f in fixes] or [r.longitude for r in sightings if r.longitude is not None]
         self.frame = LocalFrame.around(lats, lons) if lats else None
-        # after the walk, positions are interpolated across dropouts of up to BRIDGE_GAP_S (with a larger eph)
-        self.line = TrackLine(fixes, self.frame, max_gap_s=BRIDGE_GAP_S) if self.frame and len(fixes) >= 2 else None
-        compass = str(settings.get("heading_source", "")).lower() in COMPASS_SOURCES
-        self.reheading = reheading and self.line is not None and not compass
+        # the walk's track, as the live loop had it, but bridging dropouts of up to bridge_gap_s (with a larger eph)
+        self.line = (GpsTrack(fixes, max_gap_s=params.bridge_gap_s, frame=self.frame)
+                     if self.frame and len(fixes) >= 2 else None)
+        self.reheading = params.reheading and self.line is not None
         self.covariances: dict[tuple[int, ...], np.ndarray] = {}  # last placement of each group, local frame
         self.by_camera: dict[int, list[Sighting]] = {}
         self.rows: dict[int, SightingRow] = {}
         self.poles: dict[int, list[Sighting]] = {}
         self.pole_boxes: dict[int, list[Box]] = {}
-        for r in rows:
+        for r in sightings:
             s = self._sighting(r)
             if r.camera_id is not None:
                 self.by_camera.setdefault(r.camera_id, []).append(s)
@@ -94,14 +81,14 @@ class WalkGeometry:
         heading, bearing = r.heading, r.bearing
         lat, lon, eph = r.latitude, r.longitude, r.eph
         if lat is None and self.line is not None:  # a fix that arrived too late for the live loop
-            pt = self.line.position(r.t)
+            pt = self.line.path_position(r.t)
             if pt is not None:
                 plat, plon = self.frame.to_wgs84(pt.east, pt.north)
                 lat, lon, eph = float(plat), float(plon), pt.eph
         if self.reheading and lat is not None:
-            smooth = self.line.heading(r.t, span_m=HEADING_SPAN_M, centered=True)
+            smooth = self.line.heading(r.t, span_m=self.params.heading_span_m, centered=True)
             turn = self.line.turn(r.t)
-            if turn is not None and turn > MAX_TURN_DEG:  # at a corner: the nearest fix's own course, else no ray
+            if turn is not None and turn > self.params.max_turn_deg:  # at a corner: the nearest fix's own course, else no ray
                 smooth = self.line.course_near(r.t)
                 if smooth is None:
                     bearing = None
@@ -203,7 +190,7 @@ class WalkGeometry:
                              self.height(sightings, e, n), tuple(cov.ravel()))
 
     def height(self, sightings: list[Sighting], east: float, north: float) -> float | None:
-        """Median height above ground of the box centre, assuming a level lens at ``LENS_HEIGHT_M``."""
+        """Median height above ground of the box centre, assuming a level lens at ``lens_height_m``."""
         heights = []
         for s in sightings:
             if s.position is None:
@@ -211,7 +198,7 @@ class WalkGeometry:
             we, wn = self.local(s.position.latitude, s.position.longitude)
             rng = math.hypot(east - we, north - wn)
             yc = (s.detection.y1 + s.detection.y2) / 2
-            heights.append(LENS_HEIGHT_M + rng * (s.frame_height / 2 - yc) / self.profile.focal_px(s.frame_width))
+            heights.append(self.params.lens_height_m + rng * (s.frame_height / 2 - yc) / self.profile.focal_px(s.frame_width))
         return float(np.median(heights)) if heights else None
 
     def group_values(self, kept: CameraRow, member_ids: list[int], class_name: str) -> dict[str, Any]:

@@ -1,8 +1,15 @@
-"""The walker's track: fixes in time order, and where the walker was (and was heading) at any frame time.
+"""The walker's track: one model of a walk's fixes, used live (each frame) and after the walk (placing cameras).
 
-Distances and bearings use a local equirectangular frame around each point: exact to millimetres over the few
-metres between fixes and the ``heading_distance_m`` over which heading is smoothed, and cheap enough to run once
-per frame. ``position_at`` is O(log n) (bisect on time and on distance along the track).
+Live, ``position_at(t)`` interpolates the walker's position and a trailing heading for the frame being processed:
+distances and bearings in a local equirectangular frame around each point (exact to millimetres over the few
+metres between fixes, cheap enough for every frame), O(log n) by bisection.
+
+After the walk, the same fixes are seen as a path in a ``LocalFrame`` (metres east/north): ``path_position``
+bridges dropouts of up to ``max_gap_s`` (with a larger error), ``heading`` is smoothed over metres walked rather
+than time (the circular mean of the receiver's Doppler course where the fixes have one, else the chord; centred
+after the walk, so it does not lag behind a turn), ``course_near`` and ``turn`` tell corners, and
+``lateral_distance`` how far a point is from the path. The parameters come from the config (``gps`` live,
+``geo`` after the walk).
 """
 
 from __future__ import annotations
@@ -11,34 +18,39 @@ import logging
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
+
+from ..geodesy import LocalFrame, bearing_deg, bearing_of, local_offset_m, move
 from ..types import Fix, Position
 
 log = logging.getLogger(__name__)
 
-EARTH_RADIUS_M = 6_371_008.8
 MOVING_SPEED_MPS = 0.5  # below this the receiver's course is noise
+DROPOUT_S = 3.0  # fixes further apart than this are a dropout: a position bridged across one gets a larger error
 
 
-def local_offset_m(lat0: float, lon0: float, lat1: float, lon1: float) -> tuple[float, float]:
-    """East and north metres from point 0 to point 1 (local flat frame; fine up to a few kilometres)."""
-    mean_lat = math.radians((lat0 + lat1) / 2.0)
-    dlon = (lon1 - lon0 + 540.0) % 360.0 - 180.0
-    east = math.radians(dlon) * EARTH_RADIUS_M * math.cos(mean_lat)
-    north = math.radians(lat1 - lat0) * EARTH_RADIUS_M
-    return east, north
+@dataclass(frozen=True, slots=True)
+class PathPoint:
+    """The walker's interpolated position at one time, in the track's local frame."""
+
+    east: float
+    north: float
+    eph: float | None
 
 
-def bearing_deg(east: float, north: float) -> float:
-    return math.degrees(math.atan2(east, north)) % 360.0
+@dataclass(frozen=True, slots=True)
+class _Path:
+    """The fixes as arrays in the local frame (built once per change of the fixes)."""
 
-
-def move(lat: float, lon: float, east: float, north: float) -> tuple[float, float]:
-    """The point ``east``/``north`` metres from lat/lon."""
-    dlat = math.degrees(north / EARTH_RADIUS_M)
-    dlon = math.degrees(east / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 1e-9)))
-    return lat + dlat, lon + dlon
+    t: np.ndarray
+    e: np.ndarray
+    n: np.ndarray
+    eph: np.ndarray
+    course: np.ndarray  # NaN where the receiver gave none or the walker stood still
+    s: np.ndarray  # metres walked up to each fix
 
 
 def _lerp(a: float | None, b: float | None, frac: float) -> float | None:
@@ -59,10 +71,13 @@ class GpsTrack:
         max_gap_s: float = 5.0,
         max_extrapolate_s: float = 2.0,
         heading_distance_m: float = 8.0,
+        frame: LocalFrame | None = None,
     ) -> None:
-        self.max_gap_s = max_gap_s
+        self.max_gap_s = max_gap_s  # no position between fixes further apart than this
         self.max_extrapolate_s = max_extrapolate_s
-        self.heading_distance_m = heading_distance_m
+        self.heading_distance_m = heading_distance_m  # live heading: over the last metres walked
+        self._frame = frame  # after the walk: the local frame (default: around the fixes)
+        self._path_cache: _Path | None = None
         self._fixes: list[Fix] = []
         self._ts: list[float] = []
         self._dist: list[float] = []  # metres along the track up to each fix
@@ -82,6 +97,7 @@ class GpsTrack:
             self._fixes.append(fix)
             self._ts.append(fix.t)
             self._dist.append((self._dist[-1] if self._dist else 0.0) + step)
+            self._path_cache = None
             return
         i = bisect_left(self._ts, fix.t)
         if i < len(self._ts) and self._ts[i] == fix.t:
@@ -103,6 +119,7 @@ class GpsTrack:
         self._rebuild_distances()
 
     def _rebuild_distances(self) -> None:
+        self._path_cache = None
         self._dist = [0.0] if self._fixes else []
         for a, b in zip(self._fixes, self._fixes[1:]):
             step = math.hypot(*local_offset_m(a.latitude, a.longitude, b.latitude, b.longitude))
@@ -206,3 +223,124 @@ class GpsTrack:
         if near.course is not None and near.speed is not None and near.speed > MOVING_SPEED_MPS:
             return near.course % 360.0
         return None
+
+    # -- after the walk: the fixes as a path in a local metric frame ------------------------------------------
+    @property
+    def frame(self) -> LocalFrame | None:
+        """The local frame of the path methods: given, else around the fixes; None without fixes."""
+        if self._frame is None and self._fixes:
+            self._frame = LocalFrame.around([f.latitude for f in self._fixes], [f.longitude for f in self._fixes])
+        return self._frame
+
+    def _path(self) -> _Path:
+        if self._path_cache is None:
+            fixes = self._fixes
+            if fixes:
+                e, n = self.frame.to_local([f.latitude for f in fixes], [f.longitude for f in fixes])
+            else:
+                e = n = np.zeros(0)
+            e, n = np.atleast_1d(e).astype(float), np.atleast_1d(n).astype(float)
+            moving = [f.course is not None and (f.speed is None or f.speed >= MOVING_SPEED_MPS) for f in fixes]
+            step = np.hypot(np.diff(e), np.diff(n)) if len(fixes) > 1 else np.zeros(0)
+            self._path_cache = _Path(
+                t=np.array(self._ts, dtype=float), e=e, n=n,
+                eph=np.array([f.eph if f.eph is not None else np.nan for f in fixes], dtype=float),
+                course=np.array([f.course if m else np.nan for f, m in zip(fixes, moving)], dtype=float),
+                s=np.concatenate([[0.0], np.cumsum(step)]) if fixes else np.zeros(0),
+            )
+        return self._path_cache
+
+    def path_position(self, t: float) -> PathPoint | None:
+        """Linear interpolation between the fixes around ``t`` in the local frame; a gap longer than ``DROPOUT_S``
+        (and up to ``max_gap_s``) is bridged with a larger error; None in a longer gap or outside the walk."""
+        p = self._path()
+        if len(p.t) == 0:
+            return None
+        i = int(np.searchsorted(p.t, t))
+        if i < len(p.t) and p.t[i] == t:
+            return PathPoint(float(p.e[i]), float(p.n[i]), _nan_none(p.eph[i]))
+        if i == 0 or i == len(p.t):
+            j = 0 if i == 0 else len(p.t) - 1
+            if abs(p.t[j] - t) > self.max_gap_s / 2:
+                return None
+            return PathPoint(float(p.e[j]), float(p.n[j]), _nan_none(p.eph[j]))
+        t0, t1 = p.t[i - 1], p.t[i]
+        if t1 - t0 > self.max_gap_s:
+            return None
+        a = (t - t0) / (t1 - t0)
+        eph = np.nanmax(p.eph[i - 1 : i + 1]) if not np.all(np.isnan(p.eph[i - 1 : i + 1])) else np.nan
+        if t1 - t0 > DROPOUT_S:  # bridging a dropout: the walker may not have walked straight
+            chord = math.hypot(p.e[i] - p.e[i - 1], p.n[i] - p.n[i - 1])
+            eph = (0.0 if np.isnan(eph) else eph) + 0.1 * chord + 0.2 * (t1 - t0)
+        return PathPoint(float(p.e[i - 1] + a * (p.e[i] - p.e[i - 1])), float(p.n[i - 1] + a * (p.n[i] - p.n[i - 1])),
+                         _nan_none(eph))
+
+    def heading(self, t: float, *, span_m: float = 10.0, centered: bool = False, max_window_s: float = 30.0) -> float | None:
+        """Direction of travel at ``t`` (degrees from north) over ``span_m`` walked, trailing or ``centered``; None
+        when standing still."""
+        p = self._path()
+        if len(p.t) < 2 or t < p.t[0] - 1.0 or t > p.t[-1] + 1.0:
+            return None
+        s = float(np.interp(t, p.t, p.s))
+        s0, s1 = (s - span_m / 2, s + span_m / 2) if centered else (s - span_m, s)
+        s0, s1 = max(s0, 0.0), min(s1, float(p.s[-1]))
+        t0, t1 = float(np.interp(s0, p.s, p.t)), float(np.interp(s1, p.s, p.t))
+        if s1 - s0 < 0.5 * span_m or t1 - t0 > max_window_s:
+            return None
+        inside = (p.t >= t0 - 0.5) & (p.t <= t1 + 0.5) & ~np.isnan(p.course)
+        if np.count_nonzero(inside) >= 3:
+            c = np.radians(p.course[inside])
+            return float(np.degrees(np.arctan2(np.sin(c).mean(), np.cos(c).mean())) % 360.0)
+        e0, n0 = float(np.interp(s0, p.s, p.e)), float(np.interp(s0, p.s, p.n))
+        e1, n1 = float(np.interp(s1, p.s, p.e)), float(np.interp(s1, p.s, p.n))
+        if math.hypot(e1 - e0, n1 - n0) < 0.3 * span_m:
+            return None
+        return float(bearing_of(e1 - e0, n1 - n0))
+
+    def course_near(self, t: float, *, within_s: float = 1.5, agree_deg: float = 15.0) -> float | None:
+        """The receiver's own course around ``t``: the mean of the fixes just before and after, when they agree.
+
+        At a corner a window over metres walked mixes the two streets; the Doppler course of the fixes around a
+        sighting follows the turn. While the walker is turning (the two courses disagree) there is none.
+        """
+        p = self._path()
+        if len(p.t) < 2:
+            return None
+        i = int(np.searchsorted(p.t, t))
+        pair = [j for j in (i - 1, i) if 0 <= j < len(p.t) and abs(p.t[j] - t) <= within_s]
+        courses = [float(p.course[j]) for j in pair if not np.isnan(p.course[j])]
+        if len(courses) < 2 or abs((courses[1] - courses[0] + 180.0) % 360.0 - 180.0) > agree_deg:
+            return None
+        c = np.radians(courses)
+        return float(np.degrees(np.arctan2(np.sin(c).mean(), np.cos(c).mean())) % 360.0)
+
+    def turn(self, t: float, *, span_m: float = 8.0) -> float | None:
+        """Degrees the walker turned between the ``span_m`` before and after ``t``; None when unknown."""
+        p = self._path()
+        if len(p.t) < 2:
+            return None
+        s = float(np.interp(t, p.t, p.s))
+        if s - span_m < 0 or s + span_m > float(p.s[-1]):
+            return None
+        before = self.heading(float(np.interp(s - span_m / 2, p.s, p.t)), span_m=span_m, centered=True)
+        after = self.heading(float(np.interp(s + span_m / 2, p.s, p.t)), span_m=span_m, centered=True)
+        if before is None or after is None:
+            return None
+        return abs((after - before + 180.0) % 360.0 - 180.0)
+
+    def lateral_distance(self, east: float, north: float) -> float:
+        """Shortest distance in metres from a point of the local frame to the walked path."""
+        p = self._path()
+        if len(p.t) == 0:
+            return math.inf
+        if len(p.t) == 1:
+            return math.hypot(east - p.e[0], north - p.n[0])
+        ax, ay, bx, by = p.e[:-1], p.n[:-1], p.e[1:], p.n[1:]
+        dx, dy = bx - ax, by - ay
+        ll = np.maximum(dx * dx + dy * dy, 1e-12)
+        u = np.clip(((east - ax) * dx + (north - ay) * dy) / ll, 0.0, 1.0)
+        return float(np.min(np.hypot(ax + u * dx - east, ay + u * dy - north)))
+
+
+def _nan_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) or np.isnan(x) else float(x)

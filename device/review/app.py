@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ..geo.settings import GeoSettings
 from ..store import Store, StoreError
 from . import decisions, queries
 from .exports import export, to_osm
@@ -38,6 +39,7 @@ class ReviewContext:
     store: Store
     settings: ReviewSettings
     guard: Guard
+    geo: GeoSettings  # the end-of-walk placement's parameters, for splitting an automatic merge
     tiles: Any = None  # MBTiles | PMTiles | None
 
 
@@ -85,13 +87,15 @@ def field_status(db_path: Path) -> dict[str, Any] | None:
     return json.loads(json.dumps(data, default=str))
 
 
-def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, guard: Guard | None = None) -> Starlette:
+def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, guard: Guard | None = None,
+              geo: GeoSettings | None = None) -> Starlette:
     """The ASGI app for one walk database. Raises StoreError / TilesError with a one-line message."""
     settings = settings or ReviewSettings()
     store = Store(db_path, readonly=settings.read_only)
     ctx = ReviewContext(
         store=store, settings=settings,
         guard=guard or Guard.for_host(settings.host, pin=settings.pin, read_only=settings.read_only),
+        geo=geo or GeoSettings(),
     )
     if settings.tiles is not None:
         ctx.tiles = open_tiles(settings.tiles)
@@ -185,7 +189,7 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             return _error("request body must be a JSON object")
         reviewer = str(payload.get("reviewer") or settings.reviewer)[:80]
         try:
-            decision = decisions.apply(store, camera_id, action, payload, reviewer)
+            decision = decisions.apply(store, camera_id, action, payload, reviewer, ctx.geo)
         except decisions.DecisionError as exc:
             status = 404 if str(exc).startswith("no camera") else 400
             return _error(str(exc), status)

@@ -65,7 +65,7 @@ def review(db, host, port, read_only, tiles, osm_tiles, zones, reviewer, pin, co
             raise click.ClickException(f"no walk database at {db_path}")
         click.echo(f"No walk database yet at {db_path}: walks will appear here as they are recorded.")
     try:
-        app = build_app(db_path, settings)
+        app = build_app(db_path, settings, geo=config.geo)
     except (StoreError, TilesError) as exc:
         raise click.ClickException(str(exc)) from None
     guard = app.state.review.guard

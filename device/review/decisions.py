@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ..geo.settings import GeoSettings
 from ..store import CameraRow, Decision, Store
 from ..store.db import utcnow
 from ..types import CAMERA_CLASSES, MOUNTS
@@ -79,18 +80,22 @@ def _edits(payload: Mapping[str, Any]) -> dict[str, Any]:
     return edits
 
 
-def _geo_unmerge(store: Store, member_id: int) -> None:
+def _geo_unmerge(store: Store, member_id: int, geo: GeoSettings | None) -> None:
     """The geolocation engine's unmerge: both rows get their own positions back, never merged again."""
     from ..geo import unmerge
 
     try:
-        unmerge(store, member_id)
+        unmerge(store, member_id, geo)
     except ValueError as exc:
         raise DecisionError(str(exc)) from None
 
 
-def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any], reviewer: str) -> Decision:
-    """Apply one decision to a camera and record it; raises DecisionError on bad input."""
+def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any], reviewer: str,
+          geo: GeoSettings | None = None) -> Decision:
+    """Apply one decision to a camera and record it; raises DecisionError on bad input.
+
+    ``geo``: the end-of-walk placement's parameters (config ``[geo]``), for a split of an automatic merge.
+    """
     if action not in ACTIONS:
         raise DecisionError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     camera = _camera(store, camera_id)
@@ -132,7 +137,7 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
     if action == "split" and store.active_merges(other, as_kept=False):  # type: ignore[arg-type]
         # the geolocation engine merged this row: its unmerge re-places both rows (and never merges them again)
         before = _snapshot(store, touched)
-        _geo_unmerge(store, other)  # type: ignore[arg-type]  # runs its own transaction
+        _geo_unmerge(store, other, geo)  # type: ignore[arg-type]  # runs its own transaction
         after = _snapshot(store, touched)
         decision_id = record(before, after)
     else:

@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from ..store import CameraRow, Store, WalkRow
 from ..store.db import parse_utc
-from .privacy import distance_m, hidden, track_length_m
+from ..geodesy import distance_m
+from .privacy import hidden, track_length_m
 from .settings import PrivacyZone
 
 TRACK_GAP_S = 60.0  # a longer gap between fixes starts a new track segment

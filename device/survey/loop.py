@@ -11,12 +11,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..capture import CaptureError, FrameSource
 from ..detect import Detector
-from ..geo import CameraProfile, bearing_to, default_locator, finalize_walk
+from ..geo import CameraProfile, GeoSettings, bearing_to, default_locator, finalize_walk
 from ..geo.locator import Locator
 from ..gps.base import GpsSource
 from ..gps.track import GpsTrack
@@ -39,6 +39,7 @@ class SurveyOptions:
     mount_yaw: float = 0.0
     keep_frames: bool = False
     flush_interval_s: float = 1.0
+    geo: GeoSettings = field(default_factory=GeoSettings)  # the end-of-walk placement
 
 
 @dataclass
@@ -226,4 +227,4 @@ class Survey:
 
     def _finalize(self) -> None:
         """Walk-level geolocation: re-smoothed headings, triangulation, de-duplication, facing and mount."""
-        finalize_walk(self.store, self.walk_id, self.profile)
+        finalize_walk(self.store, self.walk_id, self.options.geo)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..capture import FrameSource
 from ..config import Config
 from ..detect import Detector, open_detector
-from ..geo import CameraProfile, profile_for
+from ..geo import CameraProfile, lens_profile
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
 from ..gps.track import GpsTrack
 from ..store import Store
@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def profile_from(config: Config) -> CameraProfile:
-    cap = config.capture
-    return profile_for(cap.hfov_deg) if cap.hfov_deg else profile_for(cap.profile)
+    return lens_profile(config.capture.profile, config.capture.hfov_deg)
 
 
 def build_detector(config: Config) -> Detector:
@@ -45,6 +44,7 @@ def options_from(config: Config) -> SurveyOptions:
         crops_per_camera=config.tracker.crops_per_camera,
         mount_yaw=config.capture.mount_yaw_deg,
         keep_frames=config.store.keep_frames,
+        geo=config.geo,
     )
 
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sousveillance.device.gps.track import move
+from sousveillance.device.geodesy import move
 from sousveillance.device.types import Fix
 
 ORIGIN = (43.2951, 5.3740)  # Marseille, Vieux-Port

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..server.merge import distance_m
+from sousveillance.device.geodesy import distance_m
 from .files import NodeDraft
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sousveillance.device.geodesy import distance_m
+
 MIN_GATE_M = 6.0
 MAX_GATE_M = 25.0
 MAX_DIRECTION_DIFF = 60.0
@@ -54,15 +56,6 @@ class Aggregate:
     submissions: int
     sightings: int
     conflicts: dict[str, list[Any]] = field(default_factory=dict)  # field -> the disagreeing values
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine; exact enough below a few km)."""
-    r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
 
 
 def gate_m(u1: float, u2: float) -> float:
@@ -149,10 +142,3 @@ def aggregate(observations: Sequence[Observation], overrides: Mapping[str, Any] 
             setattr(result, key, value)
             result.conflicts.pop(key, None)
     return result
-
-
-def bbox(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) around a point: the candidate pre-filter on plain SQL."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon

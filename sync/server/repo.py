@@ -22,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sousveillance.device.geodesy import bbox
+
 from ..wire import feature_hash
 from . import merge
 from .tables import conflicts, crops, devices, features, open_engine, submissions
@@ -274,7 +276,7 @@ class Repository:
         if self.postgres:
             rows = conn.execute(CANDIDATES_POSTGIS, {"lon": lon, "lat": lat, "r": merge.MAX_GATE_M}).all()
         else:
-            la0, la1, lo0, lo1 = merge.bbox(lat, lon, merge.MAX_GATE_M)
+            la0, la1, lo0, lo1 = bbox(lat, lon, merge.MAX_GATE_M)
             rows = conn.execute(CANDIDATES_BBOX, {"la0": la0, "la1": la1, "lo0": lo0, "lo1": lo1}).all()
         return {r.id: (_obs(r), r.uuid) for r in rows}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sousveillance.device.geo import finalize_walk, group_sightings, unmerge
+from sousveillance.device.geo import finalize_walk, unmerge
 from sousveillance.device.geo.simulate import TrueObject
 from sousveillance.device.geo.simworld import straight_street
 
@@ -20,7 +20,7 @@ def test_walk_back_past_the_same_camera_gives_one_camera(store):
     [camera] = store.cameras(walk)
     assert report.merged == 1 and report.cameras == 1
     assert camera.sightings_count == len(sim.sightings)
-    assert len(group_sightings(store, camera.id)) == len(sim.sightings)
+    assert len(store.group_sightings(camera.id)) == len(sim.sightings)
     assert error_m(sim, camera, "c") < 4.0
     [merge] = store.db["camera_merges"].rows
     assert merge["kept_camera_id"] == camera.id and merge["reason"] == "revisit"

@@ -124,7 +124,7 @@ def test_unknown_walk_is_a_clear_error(store):
 
 
 def test_fixed_camera_gets_a_facing_proposal_and_a_dome_none(store):
-    from sousveillance.device.geo.local import angle_diff
+    from sousveillance.device.geodesy import angle_diff
 
     fixed = TrueObject("f", "fixed", 60.0, -6.0, 4.0, facing=330.0)  # looks up the street towards the walker
     dome = TrueObject("d", "dome", 80.0, 8.0, 4.0)

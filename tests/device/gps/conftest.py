@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from sousveillance.device.gps.base import utc_to_t
-from sousveillance.device.gps.track import move
+from sousveillance.device.geodesy import move
 from sousveillance.device.types import Fix
 
 START = datetime(2026, 5, 2, 10, 0, 0, tzinfo=timezone.utc)

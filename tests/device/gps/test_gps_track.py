@@ -9,7 +9,7 @@ import random
 import pytest
 
 from sousveillance.device.gps import GpsTrack, rebase
-from sousveillance.device.gps.track import local_offset_m, move
+from sousveillance.device.geodesy import local_offset_m, move
 from sousveillance.device.types import Fix
 
 
