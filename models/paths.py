@@ -25,11 +25,13 @@ def runs_dir() -> Path:
 
 
 def offline_env() -> None:
-    """Ultralytics never downloads or pip-installs anything from our commands."""
+    """Ultralytics never downloads or pip-installs anything, and stays quiet: the one place this is set (the CLI,
+    the YOLO detector and every model command call it before Ultralytics is imported; values already in the
+    environment win)."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+    os.environ.setdefault("YOLO_VERBOSE", "False")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see default_model_path(): ncnn's spinning workers
-    os.environ.setdefault("YOLO_VERBOSE", os.environ.get("YOLO_VERBOSE", "False"))
 
 
 def ultralytics_asset(name: str) -> Path:

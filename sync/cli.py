@@ -91,14 +91,19 @@ Example:
     "--format", "fmt", type=click.Choice(["geojson", "csv", "gpx", "umap", "osm", "osc"]), default="geojson",
     show_default=True, help="osm: JOSM file; osc: osmChange.",
 )  # fmt: skip
+@click.option("--walk", "walk_id", type=int, default=None, help="Only this walk's cameras (its id in the review page).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout.")
-def export(db: Path | None, fmt: str, output: Path | None) -> None:
-    """Export the confirmed cameras of a walk database (never pending or rejected ones)."""
-    from . import export as exp
-    from .osm.drafts import confirmed_cameras
+def export(db: Path | None, fmt: str, walk_id: int | None, output: Path | None) -> None:
+    """Export the confirmed cameras of a walk database (never pending or rejected ones).
+
+    The same files as the review page's export links (see sync/export/formats.py for each format's shape).
+    """
+    from .export import device_cameras, render
 
     store = _store(db, _config())
-    cams = confirmed_cameras(store)
+    if walk_id is not None and store.walk(walk_id) is None:
+        raise click.ClickException(f"no walk {walk_id} in {store.path}")
+    cams = device_cameras(store, walk_id)
     if fmt in ("osm", "osc"):
         from .osm.cli import write_osm_file
 
@@ -106,12 +111,7 @@ def export(db: Path | None, fmt: str, output: Path | None) -> None:
             raise click.ClickException("OSM files need -o FILE (they are verified after writing)")
         write_osm_file(cams, fmt, output, comment=None, existing=None, near="skip")
         return
-    text = {
-        "geojson": lambda: exp.dumps(exp.geojson(cams)),
-        "umap": lambda: exp.dumps(exp.umap(cams)),
-        "csv": lambda: exp.to_csv(cams),
-        "gpx": lambda: exp.gpx(cams),
-    }[fmt]()
+    text = render(cams, fmt)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -92,10 +92,9 @@ def cli(verbose: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Ultralytics must never reach for the network or pip at run time.
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_AUTOINSTALL", "0")
-    os.environ.setdefault("YOLO_VERBOSE", "False")
+    from sousveillance.models.paths import offline_env
+
+    offline_env()  # Ultralytics must never reach for the network or pip at run time
     # FFmpeg's own decoder chatter would bury our one-line errors about a corrupt video.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")

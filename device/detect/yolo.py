@@ -8,17 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ...models.paths import offline_env
 from ..types import Detection
 from .base import DetectorError
 from .tiling import detect_tiled
 
 log = logging.getLogger(__name__)
-
-
-def _offline() -> None:
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_AUTOINSTALL", "0")
-    os.environ.setdefault("YOLO_VERBOSE", "False")
 
 
 def resolve_model(path: str | os.PathLike | None) -> Path:
@@ -46,7 +41,7 @@ class YoloDetector:
         tiles: int = 0,
         device: str | None = None,
     ):
-        _offline()
+        offline_env()
         path = resolve_model(model)
         try:
             from ultralytics import YOLO  # noqa: PLC0415 - heavy, only when a detector is built

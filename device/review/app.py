@@ -6,7 +6,6 @@ needed; each request is a few small SQLite queries. Writes go through ``decision
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import sqlite3
@@ -22,10 +21,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ...sync.export import EXTENSIONS, FORMATS, MEDIA_TYPES, device_cameras, render
 from ..geo.settings import GeoSettings
 from ..store import Store, StoreError
 from . import decisions, queries
-from .exports import export, to_osm
 from .security import Guard, GuardMiddleware
 from .settings import ReviewSettings
 from .tiles import TilesError, open_tiles
@@ -54,13 +53,6 @@ def _int(value: str | None, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise decisions.DecisionError(f"{name} must be an integer, got {value!r}") from None
-
-
-def osm_export_available() -> bool:
-    try:
-        return importlib.util.find_spec("sousveillance.sync.osm.files") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def field_status(db_path: Path) -> dict[str, Any] | None:
@@ -112,7 +104,7 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             "tiles": tiles, "osm": settings.osm_tiles, "view_cone_m": settings.view_cone_m,
             "reviewer": settings.reviewer, **extra.pop("config", {}),
         }
-        context = {"config": config, "read_only": settings.read_only, "osm_export": osm_export_available(), **extra}
+        context = {"config": config, "read_only": settings.read_only, **extra}
         return templates.TemplateResponse(request, name, context)
 
     # -- pages -----------------------------------------------------------------------------------------------
@@ -248,31 +240,20 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         return Response(data, media_type=ctx.tiles.info.media_type, headers={"Cache-Control": "max-age=86400"})
 
     async def export_file(request: Request) -> Response:
+        """The same files as ``sousveillance export`` (the one export stack), of one walk or all."""
         fmt = request.path_params["fmt"]
+        if fmt not in FORMATS:
+            return _error(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}", 404)
         try:
             walk_id = _int(request.query_params.get("walk"), "walk")
         except ValueError as exc:
             return _error(str(exc))
-        if fmt == "osm":
-            return _osm_export(walk_id)
-        try:
-            body, media = export(store, fmt, walk_id, zones=settings.privacy_zones,
-                                 with_track=request.query_params.get("track") == "1")
-        except ValueError as exc:
-            return _error(str(exc), 404)
-        name = f"cameras-walk{walk_id}.{fmt}" if walk_id else f"cameras.{fmt}"
-        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-    def _osm_export(walk_id: int | None) -> Response:
-        try:
-            body = to_osm(store, walk_id)
-        except Exception as exc:  # the sync subsystem's own errors: one line, page keeps working
-            log.warning("OSM export failed: %s", exc)
-            return _error(f"OSM export failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", 500)
-        if body is None:
-            return _error("the OpenStreetMap export is not installed", 404)
-        return Response(body, media_type="application/xml",
-                        headers={"Content-Disposition": 'attachment; filename="cameras.osm"'})
+        track = []
+        if fmt == "gpx" and walk_id is not None and request.query_params.get("track") == "1":
+            track = queries.track_segments(store, walk_id, settings.privacy_zones)
+        body = render(device_cameras(store, walk_id), fmt, track=track)
+        name = f"cameras-walk{walk_id}.{EXTENSIONS[fmt]}" if walk_id else f"cameras.{EXTENSIONS[fmt]}"
+        return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     routes = [
         Route("/", index),

@@ -21,9 +21,8 @@ db_argument = click.argument("db", required=False, type=click.Path(dir_okay=Fals
 
 
 def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):  # noqa: ANN202
-    from .drafts import drafts_from
+    from ..export.osm import NodeDraft, drafts_from
     from .existing import ExistingDataError, load_existing, near_existing
-    from .files import NodeDraft
 
     drafts = drafts_from(cams)
     if existing is None:
@@ -53,7 +52,8 @@ def write_osm_file(
     cams: Sequence[ExportCamera], fmt: str, output: Path, *, comment: str | None, existing: Path | None, near: str
 ) -> None:
     """Write a JOSM (``osm``) or osmChange (``osc``, plus ``.changeset.osm``) file and verify it with pyosmium."""
-    from .files import OsmFileError, changeset_tags, changeset_xml, josm_xml, osmchange_xml, write_verified
+    from ..export.osm import OsmFileError, changeset_tags, changeset_xml, josm_xml, osmchange_xml
+    from .files import write_verified
 
     try:
         tags = changeset_tags(comment)
@@ -71,9 +71,9 @@ def write_osm_file(
 
 def _cams(db: Path | None) -> list[ExportCamera]:
     from ..cli import _config, _store
-    from .drafts import confirmed_cameras
+    from ..export import device_cameras
 
-    return confirmed_cameras(_store(db, _config()))
+    return device_cameras(_store(db, _config()))
 
 
 @click.group(
@@ -155,8 +155,8 @@ def upload_cmd(
 ) -> None:
     """Upload new confirmed cameras in one changeset; a retry never creates a second node for a camera."""
     from ..cli import _config, _store
-    from .drafts import confirmed_cameras
-    from .files import OsmFileError, changeset_tags
+    from ..export import device_cameras
+    from ..export.osm import OsmFileError, changeset_tags
     from .oauth import default_token_path, load_token
     from ..repository import SyncRepository
     from .upload import OsmUploader, OsmUploadError, bearer_session
@@ -176,7 +176,7 @@ def upload_cmd(
     store = _store(db, _config())
     try:
         tags = changeset_tags(comment)
-        drafts = _drafts(confirmed_cameras(store), existing, "skip")
+        drafts = _drafts(device_cameras(store), existing, "skip")
         with SyncRepository.beside(store) as records:
             report = OsmUploader(records, bearer_session(token), url).upload(drafts, tags)
     except (OsmUploadError, OsmFileError) as exc:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sousveillance.device.geodesy import distance_m
-from .files import NodeDraft
+from ..export.osm import NodeDraft
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import requests
 
 from ..repository import OsmNode, SyncRepository
 
-from .files import CREATED_BY, NodeDraft, osmchange_xml
+from ..export.osm import CREATED_BY, NodeDraft, osmchange_xml
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import export
+from ..export import EXTENSIONS
 from ..wire import JPEG_MAGIC, MAX_CROP_BYTES, FeatureError, validate_feature
 from .exports import MEDIA_TYPES, export_text
 from .openapi import spec
@@ -143,8 +144,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         if fmt not in MEDIA_TYPES:
             raise ApiError(404, "unknown_format", f"formats: {', '.join(MEDIA_TYPES)}")
         text = await run_in_threadpool(export_text, repo, fmt, title)
-        suffix = {"umap": "umap.geojson"}.get(fmt, fmt)
-        disposition = f'attachment; filename="cameras.{suffix}"'
+        disposition = f'attachment; filename="cameras.{EXTENSIONS[fmt]}"'
         return Response(text, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
     async def conflicts(request: Request) -> Response:

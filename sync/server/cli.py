@@ -122,17 +122,14 @@ def export_cmd(db: str, fmt: str, output: str) -> None:
     """Export the merged campaign map."""
     from pathlib import Path
 
-    from ..osm.drafts import drafts_from
-    from ..osm.files import changeset_tags, write_verified
-    from .exports import export_text
+    from ..export import changeset_tags, drafts_from, render
+    from ..osm.files import write_verified
+    from .exports import map_cameras
 
-    repo = _repo(db)
-    text = export_text(repo, fmt)
+    cams = map_cameras(_repo(db))
+    text = render(cams, fmt)
     if fmt in ("osm", "osc") and output != "-":
-        from .. import export as exp
-
-        drafts = drafts_from([exp.from_map_feature(r) for r in repo.features()])
-        write_verified(Path(output), text, drafts, changeset_tags() if fmt == "osm" else None)
+        write_verified(Path(output), text, drafts_from(cams), changeset_tags() if fmt == "osm" else None)
     elif output == "-":
         sys.stdout.write(text)
     else:

@@ -144,6 +144,36 @@ def test_exports_hold_confirmed_cameras_only(client, walk_db):
     assert client.get("/export/shapefile").status_code == 404
 
 
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_csv_export_neutralises_a_reviewers_formula(client, walk_db):
+    h = {"X-CSRF-Token": client.csrf()}
+    client.post(f"/api/cameras/{walk_db.camera_ids[0]}/confirm", json={"reviewer": FORMULA}, headers=h)
+    rows = list(csv.DictReader(io.StringIO(client.get("/export/csv").text)))
+    assert [r["reviewer"] for r in rows] == ["'" + FORMULA]  # a spreadsheet shows it as text, never runs it
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpx", "umap", "osm", "osc"])
+def test_the_review_page_and_the_export_command_write_the_same_file(client, walk_db, tmp_path, fmt):
+    from click.testing import CliRunner
+
+    from sousveillance.sync.cli import export
+
+    if fmt in ("osm", "osc"):
+        pytest.importorskip("osmium", reason="the export command reads OSM files back with pyosmium")
+    _confirm_two(client, walk_db)
+    for walk in (["--walk", str(walk_db.walk_id)], []):
+        page = client.get(f"/export/{fmt}" + (f"?walk={walk_db.walk_id}" if walk else ""))
+        assert page.status_code == 200
+        out = tmp_path / f"cameras.{fmt}"
+        result = CliRunner().invoke(export, [str(walk_db.path), "--format", fmt, *walk, "-o", str(out)],
+                                    env={"SOUSVEILLANCE_CONFIG": ""})
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes() == page.content
+        assert page.content.count(b"surveillance") >= 2  # both confirmed cameras are in it
+
+
 def test_privacy_zone_hides_track_in_views_and_exports(make_client, walk_db):
     start_lat, start_lon = walk_db.fixes[0]
     zone = {"latitude": start_lat, "longitude": start_lon, "radius_m": 150}

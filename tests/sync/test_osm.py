@@ -10,8 +10,9 @@ from fake_osm import FakeOsm
 from sync_helpers import Cam, make_walk_db
 
 from sousveillance.sync.osm.cli import osm
-from sousveillance.sync.osm.drafts import confirmed_cameras, drafts_from
-from sousveillance.sync.osm.files import changeset_tags, read_back
+from sousveillance.sync.export import device_cameras
+from sousveillance.sync.export.osm import changeset_tags, drafts_from
+from sousveillance.sync.osm.files import read_back
 from sousveillance.sync.osm.upload import OsmUploader, OsmUploadError, bearer_session
 
 pytest.importorskip("osmium")
@@ -114,7 +115,7 @@ def _upload(db, fake, **kw):
     from sousveillance.sync.repository import SyncRepository
 
     store = Store(db)
-    drafts = drafts_from(confirmed_cameras(store))
+    drafts = drafts_from(device_cameras(store))
     up = OsmUploader(SyncRepository.beside(store), bearer_session("osm-token"), fake.url, **kw)
     return store, up.upload(drafts, changeset_tags("CCTV survey"))
 

@@ -1,6 +1,16 @@
-"""Exports of reviewed cameras: GeoJSON, CSV, uMap-ready GeoJSON and GPX, from a walk database or the server.
+"""The export files, written from ``ExportCamera`` values: GeoJSON, uMap GeoJSON, CSV and GPX.
 
-Both ends first turn their rows into ``ExportCamera`` values; every format is written from those.
+Shapes (the same from ``sousveillance export``, the review page and the campaign server):
+
+- GeoJSON: a FeatureCollection, one Point Feature per camera, ``id`` = the camera UUID, coordinates rounded to
+  7 decimals (1 cm). From a device the properties are the wire format (``sync/schema/camera-feature-v1.json``:
+  ``tags``, type, mount, direction, ``review``, ``walk``, ``crop`` — what the campaign server accepts); from the
+  server the same core properties with the merge figures (contributors, submissions, conflicts).
+- uMap: GeoJSON uMap imports as it is: name, description and colour per marker, the OSM tags as properties.
+- CSV: ``uuid,latitude,longitude`` (7 decimals), the core fields, the origin's provenance columns (sorted), and
+  ``osm_tags`` (``k=v;k=v``); text cells that a spreadsheet would run as a formula are prefixed with ``'``.
+- GPX 1.1: one waypoint per camera (name from ``camera:type``, the tags in the description), and the walk's
+  track (already privacy-filtered) when given. No times: when a camera was seen stays on the device.
 """
 
 from __future__ import annotations
@@ -8,48 +18,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from .tags import osm_tags
+from .camera import ExportCamera
 
 UMAP_COLORS = {"dome": "DarkRed", "fixed": "DarkOrange", "panning": "Purple"}
 CSV_COLUMNS = ["uuid", "latitude", "longitude", "camera_type", "mount", "direction", "surveillance", "uncertainty_m"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class ExportCamera:
-    uuid: str
-    latitude: float
-    longitude: float
-    tags: dict[str, str]
-    extra: dict[str, Any] = field(default_factory=dict)  # provenance / merge figures, flat scalars
-
-
-def from_wire(feature: Mapping[str, Any]) -> ExportCamera:
-    p = feature["properties"]
-    lon, lat = feature["geometry"]["coordinates"]
-    extra = {
-        "camera_type": p["camera_type"], "mount": p["mount"], "direction": p.get("direction"),
-        "surveillance": p.get("surveillance"), "uncertainty_m": p["uncertainty_m"], "sightings": p["sightings"],
-        "reviewer": p["review"]["reviewer"], "reviewed_at": p["review"]["reviewed_at"], "walk": p["walk"]["uuid"],
-        "device": p["walk"]["device_id"], "model_version": p["walk"]["model_version"],
-        "crop": (p.get("crop") or {}).get("path"),
-    }  # fmt: skip
-    return ExportCamera(feature["id"], lat, lon, dict(p["tags"]), extra)
-
-
-def from_map_feature(row: Mapping[str, Any]) -> ExportCamera:
-    """A merged map feature row of the campaign server."""
-    extra = {
-        k: row.get(k)
-        for k in ("camera_type", "mount", "direction", "surveillance", "uncertainty_m", "sightings", "contributors",
-                  "submissions", "conflicts", "updated_at")
-    }  # fmt: skip
-    extra["uncertainty_m"] = round(float(row["uncertainty_m"]), 2)
-    return ExportCamera(row["uuid"], row["latitude"], row["longitude"], osm_tags(row["camera_type"], row.get("mount"), row.get("direction"), row.get("surveillance")), extra)
+def _point(c: ExportCamera) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [round(c.longitude, 7), round(c.latitude, 7)]}
 
 
 def geojson(cameras: Iterable[ExportCamera]) -> dict[str, Any]:
@@ -59,8 +40,8 @@ def geojson(cameras: Iterable[ExportCamera]) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "id": c.uuid,
-                "geometry": {"type": "Point", "coordinates": [round(c.longitude, 7), round(c.latitude, 7)]},
-                "properties": {"uuid": c.uuid, "tags": c.tags, **c.extra},
+                "geometry": _point(c),
+                "properties": c.properties if c.properties is not None else {"uuid": c.uuid, "tags": c.tags, **c.extra},
             }
             for c in cameras
         ],
@@ -79,7 +60,7 @@ def umap(cameras: Sequence[ExportCamera], name: str = "Surveillance cameras") ->
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(c.longitude, 7), round(c.latitude, 7)]},
+                "geometry": _point(c),
                 "properties": {
                     "name": f"{kind} camera",
                     "description": "\n".join(lines),
@@ -93,7 +74,7 @@ def umap(cameras: Sequence[ExportCamera], name: str = "Surveillance cameras") ->
 
 def _cell(value: Any) -> Any:
     """Neutralise spreadsheet formulas in text cells (CSV injection): '=cmd' becomes "'=cmd"."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_START:
         return "'" + value
     return "" if value is None else value
 
@@ -105,20 +86,28 @@ def to_csv(cameras: Iterable[ExportCamera]) -> str:
     writer = csv.DictWriter(buf, fieldnames=[*CSV_COLUMNS, *extra_cols, "osm_tags"], lineterminator="\n")
     writer.writeheader()
     for c in cameras:
-        row = {"uuid": c.uuid, "latitude": f"{c.latitude:.7f}", "longitude": f"{c.longitude:.7f}"}
+        row = {"uuid": _cell(c.uuid), "latitude": f"{c.latitude:.7f}", "longitude": f"{c.longitude:.7f}"}
         row |= {k: _cell(v) for k, v in c.extra.items()}
         row["osm_tags"] = _cell(";".join(f"{k}={v}" for k, v in sorted(c.tags.items())))
         writer.writerow(row)
     return buf.getvalue()
 
 
-def gpx(cameras: Iterable[ExportCamera]) -> str:
+def gpx(cameras: Iterable[ExportCamera], track: Sequence[Sequence[Sequence[float]]] = ()) -> str:
+    """Waypoints for the cameras; the track segments (``[[lat, lon], ...]``, already privacy-filtered) when given."""
     root = ET.Element("gpx", version="1.1", creator="sousveillance", xmlns="http://www.topografix.com/GPX/1/1")
     for c in cameras:
         wpt = ET.SubElement(root, "wpt", lat=f"{c.latitude:.7f}", lon=f"{c.longitude:.7f}")
         ET.SubElement(wpt, "name").text = f"{c.tags.get('camera:type', 'camera')} camera"
         ET.SubElement(wpt, "desc").text = "; ".join(f"{k}={v}" for k, v in sorted(c.tags.items()))
         ET.SubElement(wpt, "type").text = "surveillance"
+    if track:
+        trk = ET.SubElement(root, "trk")
+        ET.SubElement(trk, "name").text = "walk"
+        for segment in track:
+            seg = ET.SubElement(trk, "trkseg")
+            for lat, lon in segment:
+                ET.SubElement(seg, "trkpt", lat=f"{lat:.7f}", lon=f"{lon:.7f}")
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
