@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from .capture import CaptureError, ImageFolderSource, VideoFileSource
-from .config import ConfigError, load_config
+from sousveillance.config import ConfigError, load_config
 from .detect import DetectorError
 from .gps.base import GpsError
 from .store import StoreError
@@ -193,7 +193,7 @@ def survey(source, service, config_path, **kw):
     if source:
         config.capture.source = source
     from .service.storage import EXIT_LOW_DISK, LowDiskSpaceError  # noqa: PLC0415
-    from .survey.live import run_live  # noqa: PLC0415
+    from .service.live import run_live  # noqa: PLC0415
 
     try:
         store, result = _guard(run_live, config, service=service)

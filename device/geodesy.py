@@ -86,8 +86,10 @@ def _transformers(lat0: float, lon0: float) -> tuple[object, object]:
     from pyproj import CRS, Transformer  # noqa: PLC0415
 
     local = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")
-    return (Transformer.from_crs("EPSG:4326", local, always_xy=True),
-            Transformer.from_crs(local, "EPSG:4326", always_xy=True))
+    return (
+        Transformer.from_crs("EPSG:4326", local, always_xy=True),
+        Transformer.from_crs(local, "EPSG:4326", always_xy=True),
+    )
 
 
 @dataclass(frozen=True, slots=True)

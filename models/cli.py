@@ -5,11 +5,12 @@ Every sub-command imports its heavy libraries (torch, Ultralytics) only when it 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 
 import click
+
+from sousveillance.lazy import LazyGroup
 
 from .data.cli import convert, dataset
 
@@ -21,27 +22,7 @@ LAZY: dict[str, tuple[str, str]] = {
 }
 
 
-class _Group(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(LAZY))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY:
-            module_name, attr = LAZY[name][0].split(":")
-            try:
-                return getattr(importlib.import_module(module_name), attr)
-            except (ModuleNotFoundError, AttributeError):
-                help_text = LAZY[name][1]
-
-                @click.command(name=name, help=f"{help_text}\n\n(Not available in this installation.)")
-                def _missing() -> None:
-                    raise click.ClickException(f"'model {name}' is not available in this installation")
-
-                return _missing
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=_Group)
+@click.group(cls=LazyGroup, lazy=LAZY)
 def model() -> None:
     """Build datasets, train, evaluate and export the CCTV detector.
 

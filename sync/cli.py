@@ -1,4 +1,7 @@
-"""``sousveillance sync`` (send confirmed cameras to the campaign server) and ``sousveillance export``."""
+"""``sousveillance sync`` (send confirmed cameras to the campaign server) and ``sousveillance export`` (files).
+
+``sousveillance osm`` lives in ``osm/cli.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +12,11 @@ from pathlib import Path
 
 import click
 
-from .osm.cli import osm
+from .cli_common import db_argument, load, open_store
 
 log = logging.getLogger(__name__)
 
-__all__ = ["export", "osm", "sync"]
-
-db_argument = click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=Path))
-
-
-def _config(server: str | None = None):  # noqa: ANN202
-    from sousveillance.device.config import ConfigError, load_config
-
-    try:
-        return load_config(overrides={"sync.server_url": server})
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _store(db: Path | None, config):  # noqa: ANN001, ANN202
-    from sousveillance.device.store.db import Store, StoreError
-
-    path = db or config.store.database.expanduser()
-    if not Path(path).exists():
-        raise click.ClickException(f"no walk database at {path}")
-    try:
-        return Store(path)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+__all__ = ["export", "sync"]
 
 
 @click.command(
@@ -58,8 +38,8 @@ def sync(db: Path | None, server: str | None, status: bool) -> None:
     from .repository import SyncRepository
     from .uploader import Uploader, read_token
 
-    config = _config(server)
-    store = _store(db, config)
+    config = load(server)
+    store = open_store(db, config)
     if status:
         with SyncRepository.beside(store) as records:
             outbox.enqueue_confirmed(store, records)
@@ -100,7 +80,7 @@ def export(db: Path | None, fmt: str, walk_id: int | None, output: Path | None) 
     """
     from .export import device_cameras, render
 
-    store = _store(db, _config())
+    store = open_store(db, load())
     if walk_id is not None and store.walk(walk_id) is None:
         raise click.ClickException(f"no walk {walk_id} in {store.path}")
     cams = device_cameras(store, walk_id)

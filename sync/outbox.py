@@ -69,8 +69,11 @@ def enqueue_confirmed(store: Store, repo: SyncRepository) -> EnqueueReport:
             if uuid not in confirmed and old.state not in ("retract", "retracted"):
                 repo.queue_retraction(uuid)
                 report.retract += 1
-    report.unsendable += [f"{c.uuid}: no position (place it on the review map to send it)"
-                          for c in store.cameras(state="confirmed") if c.latitude is None or c.longitude is None]
+    report.unsendable += [
+        f"{c.uuid}: no position (place it on the review map to send it)"
+        for c in store.cameras(state="confirmed")
+        if c.latitude is None or c.longitude is None
+    ]
     for line in report.unsendable:
         log.warning("not queued: %s", line)
     return report

@@ -37,8 +37,15 @@ class OsmNode:
 
 
 def _outbox_row(r: dict[str, Any]) -> OutboxRow:
-    return OutboxRow(r["camera_uuid"], r["camera_id"], json.loads(r["payload"]), r["payload_hash"], r["state"],
-                     r["crop_state"], r["attempts"])
+    return OutboxRow(
+        r["camera_uuid"],
+        r["camera_id"],
+        json.loads(r["payload"]),
+        r["payload_hash"],
+        r["state"],
+        r["crop_state"],
+        r["attempts"],
+    )
 
 
 class SyncRepository(Connection):
@@ -57,23 +64,32 @@ class SyncRepository(Connection):
         with self.batch() as db:
             db["sync_outbox"].upsert(
                 {
-                    "camera_uuid": camera_uuid, "camera_id": camera_id, "payload": json.dumps(feature, sort_keys=True),
-                    "payload_hash": digest, "state": "pending",
-                    "crop_state": "pending" if feature["properties"].get("crop") else "none", "attempts": 0,
-                    "last_error": None, "next_attempt_at": 0.0, "enqueued_at": utcnow(),
+                    "camera_uuid": camera_uuid,
+                    "camera_id": camera_id,
+                    "payload": json.dumps(feature, sort_keys=True),
+                    "payload_hash": digest,
+                    "state": "pending",
+                    "crop_state": "pending" if feature["properties"].get("crop") else "none",
+                    "attempts": 0,
+                    "last_error": None,
+                    "next_attempt_at": 0.0,
+                    "enqueued_at": utcnow(),
                 },
                 pk="camera_uuid",
             )
 
     def queue_retraction(self, camera_uuid: str) -> None:
         with self.batch() as db:
-            db["sync_outbox"].update(camera_uuid, {"state": "retract", "attempts": 0, "next_attempt_at": 0.0, "last_error": None})
+            db["sync_outbox"].update(
+                camera_uuid, {"state": "retract", "attempts": 0, "next_attempt_at": 0.0, "last_error": None}
+            )
 
     def due(self, now: float | None = None) -> list[OutboxRow]:
         """Rows still to send (camera, crop or withdrawal), oldest first, whose backoff has elapsed."""
         now = time.time() if now is None else now
         rows = self.db.query(
-            "SELECT * FROM sync_outbox WHERE (state IN ('pending', 'retract') OR (state = 'sent' AND crop_state = 'pending')) "
+            "SELECT * FROM sync_outbox WHERE (state IN ('pending', 'retract') "
+            "OR (state = 'sent' AND crop_state = 'pending')) "
             "AND next_attempt_at <= ? ORDER BY enqueued_at, camera_uuid",
             [now],
         )
@@ -84,14 +100,24 @@ class SyncRepository(Connection):
             crop_state = db["sync_outbox"].get(uuid)["crop_state"]
             if crop_state == "pending" and not crop_needed:
                 crop_state = "sent"  # the server already holds this exact crop
-            db["sync_outbox"].update(uuid, {
-                "state": "sent", "crop_state": crop_state, "sent_at": utcnow(), "server_status": status,
-                "server_feature": feature_uuid, "attempts": 0, "last_error": None,
-            })
+            db["sync_outbox"].update(
+                uuid,
+                {
+                    "state": "sent",
+                    "crop_state": crop_state,
+                    "sent_at": utcnow(),
+                    "server_status": status,
+                    "server_feature": feature_uuid,
+                    "attempts": 0,
+                    "last_error": None,
+                },
+            )
 
     def mark_retracted(self, uuid: str) -> None:
         with self.batch() as db:
-            db["sync_outbox"].update(uuid, {"state": "retracted", "sent_at": utcnow(), "attempts": 0, "last_error": None})
+            db["sync_outbox"].update(
+                uuid, {"state": "retracted", "sent_at": utcnow(), "attempts": 0, "last_error": None}
+            )
 
     def mark_crop_sent(self, uuid: str) -> None:
         with self.batch() as db:
@@ -109,27 +135,34 @@ class SyncRepository(Connection):
             db["sync_outbox"].update(uuid, values)
 
     def counts(self) -> dict[str, int]:
-        """Outbox rows per state (``pending``, ``sent``, ``rejected``, ``retract``, ``retracted``) + ``crops_pending``."""
+        """Outbox rows per state (pending, sent, rejected, retract, retracted) and ``crops_pending``."""
         out = {"pending": 0, "sent": 0, "rejected": 0, "retract": 0, "retracted": 0}
         for row in self.db.query("SELECT state, count(*) AS n FROM sync_outbox GROUP BY state"):
             out[row["state"]] = row["n"]
-        out["crops_pending"] = self.db.execute("SELECT count(*) FROM sync_outbox WHERE crop_state = 'pending'").fetchone()[0]
+        out["crops_pending"] = self.db.execute(
+            "SELECT count(*) FROM sync_outbox WHERE crop_state = 'pending'"
+        ).fetchone()[0]
         return out
 
     # -- OpenStreetMap -----------------------------------------------------------------------------------------
     def uploaded_to(self, api_url: str) -> set[str]:
         """Cameras that already have a node on this OSM instance."""
-        return {r["camera_uuid"] for r in self.db.query("SELECT camera_uuid FROM osm_nodes WHERE api_url = ?", [api_url])}
+        return {
+            r["camera_uuid"] for r in self.db.query("SELECT camera_uuid FROM osm_nodes WHERE api_url = ?", [api_url])
+        }
 
     def interrupted_changesets(self, api_url: str) -> list[int]:
         """Changesets a run was uploading to when it died: their outcome is unknown until checked."""
-        return [r["id"] for r in self.db.query(
-            "SELECT id FROM osm_changesets WHERE api_url = ? AND state = 'uploading'", [api_url])]
+        return [
+            r["id"]
+            for r in self.db.query("SELECT id FROM osm_changesets WHERE api_url = ? AND state = 'uploading'", [api_url])
+        ]
 
     def open_changeset(self, changeset_id: int, api_url: str, comment: str) -> None:
         with self.batch() as db:
-            db["osm_changesets"].insert({"id": changeset_id, "api_url": api_url, "state": "open", "comment": comment,
-                                         "created_at": utcnow()})
+            db["osm_changesets"].insert(
+                {"id": changeset_id, "api_url": api_url, "state": "open", "comment": comment, "created_at": utcnow()}
+            )
 
     def set_changeset_state(self, changeset_id: int, state: str) -> None:
         values: dict[str, Any] = {"state": state}
@@ -142,9 +175,17 @@ class SyncRepository(Connection):
         """The nodes a changeset created, recorded in the same transaction that moves the changeset to ``state``."""
         with self.batch() as db:
             for n in nodes:
-                db["osm_nodes"].insert({
-                    "camera_uuid": n.camera_uuid, "api_url": api_url, "changeset_id": changeset_id, "node_id": n.node_id,
-                    "node_version": n.node_version, "latitude": n.latitude, "longitude": n.longitude,
-                    "uploaded_at": utcnow(),
-                }, replace=True)
+                db["osm_nodes"].insert(
+                    {
+                        "camera_uuid": n.camera_uuid,
+                        "api_url": api_url,
+                        "changeset_id": changeset_id,
+                        "node_id": n.node_id,
+                        "node_version": n.node_version,
+                        "latitude": n.latitude,
+                        "longitude": n.longitude,
+                        "uploaded_at": utcnow(),
+                    },
+                    replace=True,
+                )
             db["osm_changesets"].update(changeset_id, {"state": state})

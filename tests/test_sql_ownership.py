@@ -14,12 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 OWNERS = (
     "device/store/",  # the walk database and its migrations
     "sync/repository.py",  # the walk database's sync outbox and OSM tables
-    "sync/server/repo.py", "sync/server/tables.py", "sync/server/pgtemp.py",  # the campaign server's database
-    "device/review/tiles.py",  # MBTiles basemaps (SQLite tile archives given by the user)
+    "sync/server/repo.py",
+    "sync/server/tables.py",
+    "sync/server/pgtemp.py",  # the campaign server's database
+    "device/review/mbtiles.py",  # MBTiles basemaps (SQLite tile archives given by the user)
 )
 SQL = re.compile(
-    r"\bSELECT\b.*\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\b(CREATE|DROP|ALTER)\s+(TABLE|INDEX)\b|"
-    r"\bPRAGMA\s+\w+", re.S,
+    r"\bSELECT\b.*\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|"
+    r"\b(CREATE|DROP|ALTER)\s+(TABLE|INDEX)\b|"
+    r"\bPRAGMA\s+\w+",
+    re.S,
 )
 DB_CALLS = {"execute", "executemany", "executescript", "query", "rows_where", "insert_all", "upsert", "count_where"}
 
@@ -33,7 +37,9 @@ def _violations(path: Path) -> list[str]:
             found.append(f"{rel}:{node.lineno}: SQL text {node.value.strip()[:50]!r}")
         elif isinstance(node, ast.Attribute) and node.attr in DB_CALLS:
             found.append(f"{rel}:{node.lineno}: database call .{node.attr}()")
-        elif isinstance(node, ast.Attribute) and node.attr == "db" and isinstance(node.value, (ast.Name, ast.Attribute)):
+        elif (
+            isinstance(node, ast.Attribute) and node.attr == "db" and isinstance(node.value, (ast.Name, ast.Attribute))
+        ):
             found.append(f"{rel}:{node.lineno}: reaches into a store's connection (.db)")
         elif isinstance(node, ast.Attribute) and node.attr == "connect" and getattr(node.value, "id", "") == "sqlite3":
             found.append(f"{rel}:{node.lineno}: opens SQLite itself (sqlite3.connect)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sousveillance.main import LazyGroup
+from sousveillance.lazy import LazyGroup
 
 BENCHES = {
     "loop": ("sousveillance.device.bench.loop:loop", "Survey loop fps next to bare model.predict, and peak memory."),

@@ -59,7 +59,7 @@ def loop(video, gps_file, frames, model, imgsz, backend, threads):
       sousveillance bench loop --frames 100
     """
     from ..commands import SAMPLE_WALK, replay_walk  # noqa: PLC0415
-    from ..config import load_config  # noqa: PLC0415
+    from sousveillance.config import load_config  # noqa: PLC0415
     from ..detect import open_detector  # noqa: PLC0415
 
     if threads:

@@ -6,7 +6,6 @@ command without importing Ultralytics, Starlette or Blender.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -14,6 +13,7 @@ import sys
 import click
 
 from sousveillance import __version__
+from sousveillance.lazy import LazyGroup
 
 # name -> (module:attribute, one-line help). Keep in step with README "Commands".
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -31,45 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "server": ("sousveillance.sync.server.cli:server", "Run or administer the campaign map server."),
     "sync": ("sousveillance.sync.cli:sync", "Send confirmed cameras to the campaign server."),
     "export": ("sousveillance.sync.cli:export", "Export confirmed cameras: GeoJSON, CSV, GPX, uMap, OSM."),
-    "osm": ("sousveillance.sync.cli:osm", "OpenStreetMap: files for JOSM, osmChange, reviewed upload."),
+    "osm": ("sousveillance.sync.osm.cli:osm", "OpenStreetMap: files for JOSM, osmChange, reviewed upload."),
 }
-
-
-class LazyGroup(click.Group):
-    """A click group whose commands are imported only when run (click's documented lazy-loading pattern)."""
-
-    def __init__(self, *args, lazy: dict[str, tuple[str, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self._lazy = lazy
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._lazy))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in self._lazy:
-            target, _ = self._lazy[name]
-            module_name, attr = target.split(":")
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if not exc.name or not module_name.startswith(exc.name):
-                    raise
-                return _unavailable(name, self._lazy[name][1])
-            return getattr(module, attr)
-        return super().get_command(ctx, name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self._lazy[name][1]) for name in sorted(self._lazy)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-def _unavailable(name: str, help_text: str) -> click.Command:
-    @click.command(name=name, help=f"{help_text}\n\n(Not available in this build.)")
-    def _cmd() -> None:
-        raise click.ClickException(f"'{name}' is not available in this installation")
-
-    return _cmd
 
 
 @click.group(

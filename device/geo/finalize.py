@@ -31,8 +31,14 @@ def finalize_walk(store: Store, walk_id: int, params: GeoSettings | None = None)
     with store.batch():
         store.clear_automatic_merges(walk_id)
         record = store.walk_geometry(walk_id)
-        placement = place_walk(record.fixes, record.sightings, record.cameras, walk_profile(record.walk.settings),
-                               params, blocked=record.blocked)
+        placement = place_walk(
+            record.fixes,
+            record.sightings,
+            record.cameras,
+            walk_profile(record.walk.settings),
+            params,
+            blocked=record.blocked,
+        )
         report.tracks = len(record.cameras)
         if not placement.placed:
             log.warning("walk %s has no GPS position at all: cameras left unplaced", walk_id)
@@ -40,14 +46,23 @@ def finalize_walk(store: Store, walk_id: int, params: GeoSettings | None = None)
             return report
         for camera_id, values in placement.cameras.items():
             store.update_camera(camera_id, values)
-        store.record_merges(walk_id, [NewMerge(m.kept_camera_id, m.merged_camera_id, m.reason, m.distance_m, m.score)
-                                      for m in placement.merges])
+        store.record_merges(
+            walk_id,
+            [NewMerge(m.kept_camera_id, m.merged_camera_id, m.reason, m.distance_m, m.score) for m in placement.merges],
+        )
         for track_id, values in placement.poles.items():
             store.place_pole(walk_id, track_id, values)
         report.methods = store.position_methods(walk_id)
     report.merged = len(placement.merges)
     report.cameras = report.tracks - report.merged
-    log.info("walk %s: %d tracks -> %d cameras (%d merged), %s", walk_id, report.tracks, report.cameras, report.merged, report.methods)
+    log.info(
+        "walk %s: %d tracks -> %d cameras (%d merged), %s",
+        walk_id,
+        report.tracks,
+        report.cameras,
+        report.merged,
+        report.methods,
+    )
     return report
 
 

@@ -73,8 +73,10 @@ def place_walk(
     for track_id, pole_sightings in geometry.poles.items():
         located = geometry.locator.solve(pole_sightings, "pole", geometry.frame).located
         out.poles[track_id] = {
-            "sightings_count": len(pole_sightings), "confidence": max(s.detection.confidence for s in pole_sightings),
-            "latitude": located.latitude if located else None, "longitude": located.longitude if located else None,
+            "sightings_count": len(pole_sightings),
+            "confidence": max(s.detection.confidence for s in pole_sightings),
+            "latitude": located.latitude if located else None,
+            "longitude": located.longitude if located else None,
             "uncertainty_m": located.uncertainty_m if located else None,
         }
     return out

@@ -275,7 +275,9 @@ class GpsTrack:
         return PathPoint(float(p.e[i - 1] + a * (p.e[i] - p.e[i - 1])), float(p.n[i - 1] + a * (p.n[i] - p.n[i - 1])),
                          _nan_none(eph))
 
-    def heading(self, t: float, *, span_m: float = 10.0, centered: bool = False, max_window_s: float = 30.0) -> float | None:
+    def heading(
+        self, t: float, *, span_m: float = 10.0, centered: bool = False, max_window_s: float = 30.0
+    ) -> float | None:
         """Direction of travel at ``t`` (degrees from north) over ``span_m`` walked, trailing or ``centered``; None
         when standing still."""
         p = self._path()

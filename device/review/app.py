@@ -253,7 +253,8 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             track = queries.track_segments(store, walk_id, settings.privacy_zones)
         body = render(device_cameras(store, walk_id), fmt, track=track)
         name = f"cameras-walk{walk_id}.{EXTENSIONS[fmt]}" if walk_id else f"cameras.{EXTENSIONS[fmt]}"
-        return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        disposition = f'attachment; filename="{name}"'
+        return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
     routes = [
         Route("/", index),

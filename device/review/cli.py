@@ -44,7 +44,7 @@ def review(db, host, port, read_only, tiles, osm_tiles, zones, reviewer, pin, co
 
     Prints the address to open; bound to anything but 127.0.0.1 it also prints the PIN the page asks for.
     """
-    from ..config import ConfigError, load_config
+    from sousveillance.config import ConfigError, load_config
     from ..store import StoreError
     from .app import build_app
     from .security import is_loopback

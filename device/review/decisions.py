@@ -132,7 +132,9 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
         touched.append(other)
 
     def record(before: dict, after: dict) -> int:
-        return store.record_decision(camera.walk_id, camera_id, action, before=before, after=after, reviewer=reviewer, at=now)
+        return store.record_decision(
+            camera.walk_id, camera_id, action, before=before, after=after, reviewer=reviewer, at=now
+        )
 
     if action == "split" and store.active_merges(other, as_kept=False):  # type: ignore[arg-type]
         # the geolocation engine merged this row: its unmerge re-places both rows (and never merges them again)

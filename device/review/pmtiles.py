@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .tiles import MEDIA_TYPES, TileInfo, TilesError
+from .tilefile import MEDIA_TYPES, TileInfo, TilesError
 
 HEADER_LEN = 127
 COMPRESSION = {0: "unknown", 1: "none", 2: "gzip", 3: "brotli", 4: "zstd"}

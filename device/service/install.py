@@ -89,7 +89,7 @@ def default_exec_path() -> str:
 
 
 def config_text(database: str = f"/{STATE_REL}/walks.db", device_id: str = "") -> str:
-    from ..config import Config
+    from sousveillance.config import Config
 
     text = f"""\
 # sousveillance device configuration (see `sousveillance survey --help` and the Pi guide).

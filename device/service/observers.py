@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
+from sousveillance.config import Config
 from ..survey.observer import SurveyObserver
 from .notify import NotifyObserver, SystemdNotifier
 from .status import StatusObserver

@@ -8,7 +8,14 @@ from typing import Any
 from ..types import Sighting
 from .connection import Connection, iso, utcnow
 from .rows import (
-    CAMERA_COLUMNS, POLE_COLUMNS, CameraRow, ConfirmedCamera, PoleRow, ReviewedSighting, SightingRow, WalkRow,
+    CAMERA_COLUMNS,
+    POLE_COLUMNS,
+    CameraRow,
+    ConfirmedCamera,
+    PoleRow,
+    ReviewedSighting,
+    SightingRow,
+    WalkRow,
     from_mapping,
 )
 
@@ -22,11 +29,25 @@ def _check(values: Mapping[str, Any], allowed: frozenset[str], table: str) -> No
 def sighting_values(walk_id: int, camera_id: int | None, s: Sighting) -> dict[str, Any]:
     d, p = s.detection, s.position
     return {
-        "walk_id": walk_id, "track_id": s.track_id, "camera_id": camera_id, "frame_index": s.frame_index, "t": s.t,
-        "utc": iso(s.utc), "class_name": d.class_name, "confidence": d.confidence,
-        "x1": d.x1, "y1": d.y1, "x2": d.x2, "y2": d.y2, "frame_width": s.frame_width, "frame_height": s.frame_height,
-        "latitude": p.latitude if p else None, "longitude": p.longitude if p else None,
-        "heading": p.heading if p else None, "eph": p.eph if p else None, "bearing": s.bearing,
+        "walk_id": walk_id,
+        "track_id": s.track_id,
+        "camera_id": camera_id,
+        "frame_index": s.frame_index,
+        "t": s.t,
+        "utc": iso(s.utc),
+        "class_name": d.class_name,
+        "confidence": d.confidence,
+        "x1": d.x1,
+        "y1": d.y1,
+        "x2": d.x2,
+        "y2": d.y2,
+        "frame_width": s.frame_width,
+        "frame_height": s.frame_height,
+        "latitude": p.latitude if p else None,
+        "longitude": p.longitude if p else None,
+        "heading": p.heading if p else None,
+        "eph": p.eph if p else None,
+        "bearing": s.bearing,
     }
 
 
@@ -50,11 +71,17 @@ class CameraRecords(Connection):
 
     def members(self, camera_id: int) -> list[CameraRow]:
         """The camera rows merged into ``camera_id`` (automatically or by a reviewer)."""
-        return [from_mapping(CameraRow, r) for r in self.db.query("SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id])]
+        return [
+            from_mapping(CameraRow, r)
+            for r in self.db.query("SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id])
+        ]
 
     def walk_cameras(self, walk_id: int) -> list[CameraRow]:
         """Every camera row of a walk, merged ones too, by id."""
-        return [from_mapping(CameraRow, r) for r in self.db.query("SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id])]
+        return [
+            from_mapping(CameraRow, r)
+            for r in self.db.query("SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id])
+        ]
 
     def confirmed_cameras(self, walk_id: int | None = None) -> list[ConfirmedCamera]:
         """Confirmed cameras with a position, with their walk: the one read behind every export and sync.
@@ -78,18 +105,30 @@ class CameraRecords(Connection):
         """How the visible cameras of a walk were placed: ``{method: count}``."""
         rows = self.db.query(
             "SELECT position_method, count(*) AS n FROM cameras WHERE walk_id = ? AND merged_into IS NULL "
-            "GROUP BY position_method", [walk_id],
+            "GROUP BY position_method",
+            [walk_id],
         )
         return {r["position_method"] or "none": r["n"] for r in rows}
 
     # -- writing cameras and poles -------------------------------------------------------------------------------
-    def add_camera(self, walk_id: int, track_id: int, uuid: str, camera_type: str, first_seen: str | None,
-                   **values: Any) -> int:
+    def add_camera(
+        self, walk_id: int, track_id: int, uuid: str, camera_type: str, first_seen: str | None, **values: Any
+    ) -> int:
         """A new camera row (pending review, not yet placed unless ``values`` say so); returns its id."""
         _check(values, CAMERA_COLUMNS, "cameras")
-        row = {"uuid": uuid, "walk_id": walk_id, "track_id": track_id, "camera_type": camera_type,
-               "first_seen": first_seen, "review_state": "pending", "mount": "unknown", "position_method": "none",
-               "has_position": 0, "updated_at": utcnow(), **values}
+        row = {
+            "uuid": uuid,
+            "walk_id": walk_id,
+            "track_id": track_id,
+            "camera_type": camera_type,
+            "first_seen": first_seen,
+            "review_state": "pending",
+            "mount": "unknown",
+            "position_method": "none",
+            "has_position": 0,
+            "updated_at": utcnow(),
+            **values,
+        }
         with self.batch() as db:
             table = db["cameras"]
             table.insert(row)
@@ -105,8 +144,9 @@ class CameraRecords(Connection):
         _check(values, POLE_COLUMNS, "poles")
         with self.batch() as db:
             table = db["poles"]
-            table.insert({"walk_id": walk_id, "track_id": track_id, "first_seen": first_seen, "sightings_count": 0,
-                          **values})
+            table.insert(
+                {"walk_id": walk_id, "track_id": track_id, "first_seen": first_seen, "sightings_count": 0, **values}
+            )
             return int(table.last_pk)
 
     def update_pole(self, pole_id: int, values: Mapping[str, Any]) -> None:
@@ -126,8 +166,10 @@ class CameraRecords(Connection):
                 db["poles"].insert({"walk_id": walk_id, "track_id": track_id, **values})
 
     def poles(self, walk_id: int) -> list[PoleRow]:
-        return [from_mapping(PoleRow, r)
-                for r in self.db.query("SELECT * FROM poles WHERE walk_id = ? ORDER BY id", [walk_id])]
+        return [
+            from_mapping(PoleRow, r)
+            for r in self.db.query("SELECT * FROM poles WHERE walk_id = ? ORDER BY id", [walk_id])
+        ]
 
     # -- sightings -----------------------------------------------------------------------------------------------
     def add_sighting(self, walk_id: int, camera_id: int | None, sighting: Sighting, crop: str | None = None) -> int:
@@ -147,13 +189,21 @@ class CameraRecords(Connection):
 
     def sightings(self, camera_id: int) -> list[SightingRow]:
         """One camera row's own sightings, in time order."""
-        return [from_mapping(SightingRow, r) for r in self.db.query("SELECT * FROM sightings WHERE camera_id = ? ORDER BY t", [camera_id])]
+        return [
+            from_mapping(SightingRow, r)
+            for r in self.db.query("SELECT * FROM sightings WHERE camera_id = ? ORDER BY t", [camera_id])
+        ]
 
     def group_sightings(self, camera_id: int) -> list[SightingRow]:
         """A camera's sightings including those of the camera rows merged into it, in time order."""
-        return [from_mapping(SightingRow, r) for r in self.db.query(
-            "SELECT * FROM sightings WHERE camera_id = ? OR camera_id IN "
-            "(SELECT id FROM cameras WHERE merged_into = ?) ORDER BY t, id", [camera_id, camera_id])]
+        return [
+            from_mapping(SightingRow, r)
+            for r in self.db.query(
+                "SELECT * FROM sightings WHERE camera_id = ? OR camera_id IN "
+                "(SELECT id FROM cameras WHERE merged_into = ?) ORDER BY t, id",
+                [camera_id, camera_id],
+            )
+        ]
 
     def crop_sightings(self, camera_ids: Iterable[int]) -> list[SightingRow]:
         """Sightings of these camera rows that kept a crop, in time order."""
@@ -161,12 +211,18 @@ class CameraRecords(Connection):
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [from_mapping(SightingRow, r) for r in self.db.query(
-            f"SELECT * FROM sightings WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids)]
+        return [
+            from_mapping(SightingRow, r)
+            for r in self.db.query(
+                f"SELECT * FROM sightings WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids
+            )
+        ]
 
     def walk_sightings(self, walk_id: int) -> list[SightingRow]:
-        return [from_mapping(SightingRow, r) for r in self.db.query(
-            "SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id])]
+        return [
+            from_mapping(SightingRow, r)
+            for r in self.db.query("SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id])
+        ]
 
     def reviewed_sightings(self) -> list[ReviewedSighting]:
         """Every camera sighting with its camera's review state and type (training data from walks)."""
@@ -174,5 +230,4 @@ class CameraRecords(Connection):
             "SELECT s.*, c.review_state AS _state, c.camera_type AS _type FROM sightings s "
             "JOIN cameras c ON c.id = s.camera_id ORDER BY s.id"
         )
-        return [ReviewedSighting(from_mapping(SightingRow, r), r["_state"], r["_type"])
-                for r in rows]
+        return [ReviewedSighting(from_mapping(SightingRow, r), r["_state"], r["_type"]) for r in rows]

@@ -62,7 +62,10 @@ class CropFiles(Connection):
         """Crops the storage guard may delete, in the order to delete them: the extra views (``rejected=False``) or
         the best crops of rejected cameras; never of a running walk or of ``keep_walk_id``."""
         sql = _REJECTED_BEST if rejected else _EXTRA_CROPS
-        return [PrunableCrop(r["crop"], r["sighting_id"], r["camera_id"]) for r in self.db.query(sql, {"keep": keep_walk_id})]
+        return [
+            PrunableCrop(r["crop"], r["sighting_id"], r["camera_id"])
+            for r in self.db.query(sql, {"keep": keep_walk_id})
+        ]
 
     def forget_crop(self, crop: PrunableCrop) -> None:
         """The crop file is gone: clear the rows that pointed at it."""
@@ -71,4 +74,6 @@ class CropFiles(Connection):
                 db.execute("UPDATE sightings SET crop = NULL WHERE id = ?", [crop.sighting_id])
             else:
                 db.execute("UPDATE cameras SET best_crop = NULL WHERE id = ?", [crop.camera_id])
-                db.execute("UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?", [crop.camera_id, crop.crop])
+                db.execute(
+                    "UPDATE sightings SET crop = NULL WHERE camera_id = ? AND crop = ?", [crop.camera_id, crop.crop]
+                )

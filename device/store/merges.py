@@ -23,11 +23,14 @@ class MergeRecords(WalkRecords, CameraRecords):
         blocked = {
             frozenset((r["kept_camera_id"], r["merged_camera_id"]))
             for r in self.db.query(
-                "SELECT kept_camera_id, merged_camera_id FROM camera_merges WHERE walk_id = ? AND undone_at IS NOT NULL",
+                "SELECT kept_camera_id, merged_camera_id FROM camera_merges "
+                "WHERE walk_id = ? AND undone_at IS NOT NULL",
                 [walk_id],
             )
         }
-        return WalkRecord(walk, self.walk_fixes(walk_id), self.walk_sightings(walk_id), self.walk_cameras(walk_id), blocked)
+        return WalkRecord(
+            walk, self.walk_fixes(walk_id), self.walk_sightings(walk_id), self.walk_cameras(walk_id), blocked
+        )
 
     def clear_automatic_merges(self, walk_id: int) -> None:
         """Forget the merges the last end-of-walk pass made (not those a reviewer undid): they are recomputed."""
@@ -43,18 +46,29 @@ class MergeRecords(WalkRecords, CameraRecords):
         with self.batch() as db:
             for m in merges:
                 db["cameras"].update(m.merged_camera_id, {"merged_into": m.kept_camera_id, "updated_at": now})
-                db["camera_merges"].insert({
-                    "walk_id": walk_id, "kept_camera_id": m.kept_camera_id, "merged_camera_id": m.merged_camera_id,
-                    "reason": m.reason, "distance_m": m.distance_m, "score": m.score, "created_at": now,
-                })
+                db["camera_merges"].insert(
+                    {
+                        "walk_id": walk_id,
+                        "kept_camera_id": m.kept_camera_id,
+                        "merged_camera_id": m.merged_camera_id,
+                        "reason": m.reason,
+                        "distance_m": m.distance_m,
+                        "score": m.score,
+                        "created_at": now,
+                    }
+                )
 
     def active_merges(self, camera_id: int, *, as_kept: bool) -> list[MergeRow]:
         """Merges not undone in which the camera is the kept row (``as_kept``) or the hidden one."""
         if not self.db["camera_merges"].exists():
             return []
         column = "kept_camera_id" if as_kept else "merged_camera_id"
-        return [from_mapping(MergeRow, r) for r in self.db.query(
-            f"SELECT * FROM camera_merges WHERE {column} = ? AND undone_at IS NULL ORDER BY id", [camera_id])]
+        return [
+            from_mapping(MergeRow, r)
+            for r in self.db.query(
+                f"SELECT * FROM camera_merges WHERE {column} = ? AND undone_at IS NULL ORDER BY id", [camera_id]
+            )
+        ]
 
     def undo_merges(self, merges: Sequence[MergeRow]) -> None:
         """Mark merges undone and show their hidden rows again."""

@@ -10,14 +10,31 @@ from .rows import Decision
 
 
 class ReviewRecords(Connection):
-    def record_decision(self, walk_id: int, camera_id: int, action: str, *, before: dict[str, Any],
-                        after: dict[str, Any], reviewer: str, at: str) -> int:
+    def record_decision(
+        self,
+        walk_id: int,
+        camera_id: int,
+        action: str,
+        *,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        reviewer: str,
+        at: str,
+    ) -> int:
         with self.batch() as db:
             table = db["decisions"]
-            table.insert({
-                "walk_id": walk_id, "camera_id": camera_id, "action": action, "before": json.dumps(before),
-                "after": json.dumps(after), "reviewer": reviewer, "at": at, "undone": 0,
-            })
+            table.insert(
+                {
+                    "walk_id": walk_id,
+                    "camera_id": camera_id,
+                    "action": action,
+                    "before": json.dumps(before),
+                    "after": json.dumps(after),
+                    "reviewer": reviewer,
+                    "at": at,
+                    "undone": 0,
+                }
+            )
             return int(table.last_pk)
 
     def last_decision(self, walk_id: int, decision_id: int | None = None) -> Decision | None:

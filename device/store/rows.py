@@ -172,15 +172,27 @@ class Decision:
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> "Decision":
         return cls(
-            id=row["id"], walk_id=row["walk_id"], camera_id=row["camera_id"], action=row["action"],
-            reviewer=row["reviewer"] or "", at=row["at"], before=json.loads(row["before"]),
-            after=json.loads(row["after"]), undone=bool(row["undone"]),
+            id=row["id"],
+            walk_id=row["walk_id"],
+            camera_id=row["camera_id"],
+            action=row["action"],
+            reviewer=row["reviewer"] or "",
+            at=row["at"],
+            before=json.loads(row["before"]),
+            after=json.loads(row["after"]),
+            undone=bool(row["undone"]),
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "walk_id": self.walk_id, "camera_id": self.camera_id, "action": self.action,
-            "reviewer": self.reviewer, "at": self.at, "before": self.before, "after": self.after,
+            "id": self.id,
+            "walk_id": self.walk_id,
+            "camera_id": self.camera_id,
+            "action": self.action,
+            "reviewer": self.reviewer,
+            "at": self.at,
+            "before": self.before,
+            "after": self.after,
             "undone": self.undone,
         }
 

@@ -66,7 +66,9 @@ class WalkRecords(Connection):
             )
             return int(table.last_pk)
 
-    def end_walk(self, walk_id: int, status: str = "completed", *, error: str | None = None, frames: int | None = None) -> None:
+    def end_walk(
+        self, walk_id: int, status: str = "completed", *, error: str | None = None, frames: int | None = None
+    ) -> None:
         values: dict[str, Any] = {"status": status, "ended_at": utcnow(), "pid": None}
         if error:
             values["error"] = error
@@ -113,9 +115,16 @@ class WalkRecords(Connection):
             db["fixes"].insert_all(
                 (
                     {
-                        "walk_id": walk_id, "t": f.t, "utc": iso(f.utc), "latitude": f.latitude,
-                        "longitude": f.longitude, "altitude": f.altitude, "course": f.course, "speed": f.speed,
-                        "eph": f.eph, "mode": f.mode,
+                        "walk_id": walk_id,
+                        "t": f.t,
+                        "utc": iso(f.utc),
+                        "latitude": f.latitude,
+                        "longitude": f.longitude,
+                        "altitude": f.altitude,
+                        "course": f.course,
+                        "speed": f.speed,
+                        "eph": f.eph,
+                        "mode": f.mode,
                     }
                     for f in fixes
                 ),
@@ -125,8 +134,17 @@ class WalkRecords(Connection):
     def walk_fixes(self, walk_id: int) -> list[Fix]:
         """The walk's fixes with a position, in time order."""
         return [
-            Fix(r["t"], parse_utc(r["utc"]), r["latitude"], r["longitude"], altitude=r["altitude"],
-                course=r["course"], speed=r["speed"], eph=r["eph"], mode=r["mode"] if r["mode"] is not None else 3)
+            Fix(
+                r["t"],
+                parse_utc(r["utc"]),
+                r["latitude"],
+                r["longitude"],
+                altitude=r["altitude"],
+                course=r["course"],
+                speed=r["speed"],
+                eph=r["eph"],
+                mode=r["mode"] if r["mode"] is not None else 3,
+            )
             for r in self.db.query(
                 "SELECT * FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t", [walk_id]
             )
@@ -137,7 +155,8 @@ class WalkRecords(Connection):
         counts = {"pending": 0, "confirmed": 0, "rejected": 0}
         for row in self.db.query(
             "SELECT review_state, count(*) AS n FROM cameras WHERE walk_id = ? AND merged_into IS NULL "
-            "GROUP BY review_state", [walk_id],
+            "GROUP BY review_state",
+            [walk_id],
         ):
             state = row["review_state"] or "pending"
             counts[state] = counts.get(state, 0) + row["n"]

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..capture import FrameSource
-from ..config import Config
+from sousveillance.config import Config
 from ..detect import Detector, open_detector
 from ..geo import CameraProfile, lens_profile
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t

@@ -26,8 +26,13 @@ FORMATS = tuple(MEDIA_TYPES)
 EXTENSIONS = {"geojson": "geojson", "umap": "umap.geojson", "csv": "csv", "gpx": "gpx", "osm": "osm", "osc": "osc"}
 
 
-def render(cameras: Sequence[ExportCamera], fmt: str, *, title: str = "Surveillance cameras",
-           track: Sequence[Sequence[Sequence[float]]] = ()) -> str:
+def render(
+    cameras: Sequence[ExportCamera],
+    fmt: str,
+    *,
+    title: str = "Surveillance cameras",
+    track: Sequence[Sequence[Sequence[float]]] = (),
+) -> str:
     """The export in ``fmt`` (one of ``FORMATS``) as text; ``track`` (GPX only) are privacy-filtered segments."""
     if fmt == "geojson":
         return dumps(geojson(cameras))
@@ -45,6 +50,17 @@ def render(cameras: Sequence[ExportCamera], fmt: str, *, title: str = "Surveilla
 
 
 __all__ = [
-    "EXTENSIONS", "FORMATS", "MEDIA_TYPES", "ExportCamera", "device_cameras", "dumps", "from_map_feature",
-    "from_wire", "geojson", "gpx", "render", "to_csv", "umap",
+    "EXTENSIONS",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "ExportCamera",
+    "device_cameras",
+    "dumps",
+    "from_map_feature",
+    "from_wire",
+    "geojson",
+    "gpx",
+    "render",
+    "to_csv",
+    "umap",
 ]

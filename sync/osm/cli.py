@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..cli_common import db_argument, load, open_store
 from ..export import ExportCamera
 
 APIS = {"dev": "https://master.apis.dev.openstreetmap.org", "production": "https://api.openstreetmap.org"}
@@ -17,7 +18,6 @@ existing_option = click.option(
     help="OSM extract (.osm/.osm.pbf) or Overpass JSON: cameras within 15 m of a mapped one are left out.",
 )  # fmt: skip
 comment_option = click.option("--comment", default=None, help="Changeset comment (say where and how you surveyed).")
-db_argument = click.argument("db", required=False, type=click.Path(dir_okay=False, path_type=Path))
 
 
 def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):  # noqa: ANN202
@@ -70,10 +70,9 @@ def write_osm_file(
 
 
 def _cams(db: Path | None) -> list[ExportCamera]:
-    from ..cli import _config, _store
     from ..export import device_cameras
 
-    return device_cameras(_store(db, _config()))
+    return device_cameras(open_store(db, load()))
 
 
 @click.group(
@@ -154,7 +153,6 @@ def upload_cmd(
     db: Path | None, existing: Path | None, comment: str | None, api: str, token_file: Path | None, yes: bool
 ) -> None:
     """Upload new confirmed cameras in one changeset; a retry never creates a second node for a camera."""
-    from ..cli import _config, _store
     from ..export import device_cameras
     from ..export.osm import OsmFileError, changeset_tags
     from .oauth import default_token_path, load_token
@@ -173,7 +171,7 @@ def upload_cmd(
     token = load_token(dict(os.environ), token_file or default_token_path())
     if not token:
         raise click.ClickException("no OSM token: run 'sousveillance osm login' or set SOUSVEILLANCE_OSM_TOKEN")
-    store = _store(db, _config())
+    store = open_store(db, load())
     try:
         tags = changeset_tags(comment)
         drafts = _drafts(device_cameras(store), existing, "skip")

@@ -15,7 +15,7 @@ import pytest
 from helpers.walkmaker import BlobDetector, make_walk
 
 from sousveillance.device.capture import VideoFileSource
-from sousveillance.device.config import load_config
+from sousveillance.config import load_config
 from sousveillance.device.gps.file import open_gps_file
 from sousveillance.device.survey.session import align_recording, run_walk
 
@@ -111,7 +111,7 @@ KILL_SCRIPT = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from helpers.walkmaker import BlobDetector
     from sousveillance.device.capture import VideoFileSource
-    from sousveillance.device.config import load_config
+    from sousveillance.config import load_config
     from sousveillance.device.gps.file import open_gps_file
     from sousveillance.device.survey.session import align_recording, run_walk
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpers.walkmaker import BlobDetector, make_walk
 
 from sousveillance.device.capture import VideoFileSource
-from sousveillance.device.config import load_config
+from sousveillance.config import load_config
 from sousveillance.device.geo import finalize_walk
 from sousveillance.device.gps.file import open_gps_file
 from sousveillance.device.review import decisions
@@ -21,8 +21,14 @@ def test_a_wide_lens_walk_is_placed_again_and_split_with_its_own_lens(tmp_path):
     walk = make_walk(tmp_path / "rec", frames=60, objects=3)
     config = load_config(None, {"store.database": str(tmp_path / "db" / "walks.db"), "capture.profile": "pi3-wide"})
     timing = align_recording(open_gps_file(walk.nmea))
-    store, result = run_walk(config, VideoFileSource(walk.video), detector=BlobDetector(), fixes=timing.fixes,
-                             video_start_utc=timing.video_start_utc, handle_signals=False)
+    store, result = run_walk(
+        config,
+        VideoFileSource(walk.video),
+        detector=BlobDetector(),
+        fixes=timing.fixes,
+        video_start_utc=timing.video_start_utc,
+        handle_signals=False,
+    )
     assert store.walk(result.walk_id).settings["capture"]["profile"] == "pi3-wide"
     placed = _positions(store, result.walk_id)  # the loop's end-of-walk pass, with the configured lens
     assert len(placed) == 3 and all(lat is not None for lat, _, _ in placed.values())

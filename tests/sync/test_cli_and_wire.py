@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sync_helpers import build_feature
 
-from sousveillance.sync.cli import export, osm, sync
+from sousveillance.sync.cli import export, sync
+from sousveillance.sync.osm.cli import osm
 from sousveillance.sync.server.bench import bench_server
 from sousveillance.sync.server.cli import server
 from sousveillance.sync.wire import FeatureError, schema, validate_feature

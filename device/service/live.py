@@ -1,37 +1,27 @@
-"""The live survey: Pi camera (or webcam) + gpsd, run until stopped, optionally as a systemd service."""
+"""The live survey: Pi camera (or webcam) + gpsd, run until stopped, optionally as a systemd service.
+
+The service wraps the survey loop (``survey.session.run_walk``): storage check, interrupted walks, the wait for a
+fix, systemd notify/watchdog and the field status; the loop knows none of it (it only calls its observers).
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from ..capture import Picamera2Source, WebcamSource
-from ..capture.base import CaptureError
-from ..config import Config
+from sousveillance.config import Config
+
+from ..capture.live import open_camera
 from ..gps.gpsd import GpsdSource
-from ..service.notify import SystemdNotifier
-from ..service.observers import service_observers
-from ..service.startup import preflight, wait_for_fix, waiting_reporter
-from ..service.status import StatusObserver
 from ..store import Store
-from .loop import SurveyResult
-from .session import build_detector, run_walk
+from ..survey.loop import SurveyResult
+from ..survey.session import build_detector, run_walk
+from .notify import SystemdNotifier
+from .observers import service_observers
+from .startup import preflight, wait_for_fix, waiting_reporter
+from .status import StatusObserver
 
 log = logging.getLogger(__name__)
-
-
-def open_camera(config: Config):
-    cap = config.capture
-    if cap.source == "webcam":
-        return WebcamSource(cap.webcam_index, width=cap.width, height=cap.height, fps=cap.fps)
-    factory = None
-    if cap.source == "standin":
-        if not cap.standin_video:
-            raise CaptureError("capture.source = 'standin' needs capture.standin_video")
-        from ..capture.standin import VideoPicamera2  # noqa: PLC0415
-
-        factory = lambda: VideoPicamera2(cap.standin_video)  # noqa: E731
-    return Picamera2Source(width=cap.width, height=cap.height, fps=cap.fps, factory=factory)
 
 
 def run_live(config: Config, *, service: bool = False) -> tuple[Store, SurveyResult]:
@@ -47,7 +37,7 @@ def run_live(config: Config, *, service: bool = False) -> tuple[Store, SurveyRes
     gps.start()
     try:
         waited = wait_for_fix(gps, config.gps.fix_timeout_s, on_wait=waiting_reporter(notifier, status_obs))
-        camera = open_camera(config)
+        camera = open_camera(config.capture)
         return run_walk(config, camera, detector=detector, gps_source=gps, fixes=waited.fixes, observers=observers)
     finally:
         gps.close()

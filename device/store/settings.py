@@ -1,0 +1,15 @@
+"""Settings of the walk database (config section ``[store]``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database: Path = Field(Path("~/sousveillance/walks.db"), description="Walk database (crops go next to it).")
+    keep_frames: bool = Field(False, description="Keep full frames (training data). Off by default: privacy.")
+    device_id: str = Field("", description="Name of this device in walks and submissions (default: hostname).")
