@@ -2,11 +2,32 @@
 
 from .db import DiskFullError, Store, StoreError
 from .rows import (
-    CameraRow, ConfirmedCamera, Decision, MergeRow, NewMerge, PoleRow, PrunableCrop, ReviewedSighting, SightingRow,
-    WalkRecord, WalkRow,
+    CameraRow,
+    ConfirmedCamera,
+    Decision,
+    MergeRow,
+    NewMerge,
+    PoleRow,
+    PrunableCrop,
+    ReviewedSighting,
+    SightingRow,
+    WalkRecord,
+    WalkRow,
 )
 
 __all__ = [
-    "Store", "StoreError", "DiskFullError", "CameraRow", "ConfirmedCamera", "Decision", "MergeRow", "NewMerge",
-    "PoleRow", "PrunableCrop", "ReviewedSighting", "SightingRow", "WalkRecord", "WalkRow",
+    "Store",
+    "StoreError",
+    "DiskFullError",
+    "CameraRow",
+    "ConfirmedCamera",
+    "Decision",
+    "MergeRow",
+    "NewMerge",
+    "PoleRow",
+    "PrunableCrop",
+    "ReviewedSighting",
+    "SightingRow",
+    "WalkRecord",
+    "WalkRow",
 ]

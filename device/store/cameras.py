@@ -63,25 +63,18 @@ class CameraRecords(Connection):
             where.append("review_state = ?")
             args.append(state)
         sql = f"SELECT * FROM cameras WHERE {' AND '.join(where)} ORDER BY first_seen, id"
-        return [from_mapping(CameraRow, r) for r in self.db.query(sql, args)]
+        return self.rows(CameraRow, sql, args)
 
     def camera(self, camera_id: int) -> CameraRow | None:
-        rows = list(self.db.query("SELECT * FROM cameras WHERE id = ?", [camera_id]))
-        return from_mapping(CameraRow, rows[0]) if rows else None
+        return self.row(CameraRow, "SELECT * FROM cameras WHERE id = ?", [camera_id])
 
     def members(self, camera_id: int) -> list[CameraRow]:
         """The camera rows merged into ``camera_id`` (automatically or by a reviewer)."""
-        return [
-            from_mapping(CameraRow, r)
-            for r in self.db.query("SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id])
-        ]
+        return self.rows(CameraRow, "SELECT * FROM cameras WHERE merged_into = ? ORDER BY id", [camera_id])
 
     def walk_cameras(self, walk_id: int) -> list[CameraRow]:
         """Every camera row of a walk, merged ones too, by id."""
-        return [
-            from_mapping(CameraRow, r)
-            for r in self.db.query("SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id])
-        ]
+        return self.rows(CameraRow, "SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id])
 
     def confirmed_cameras(self, walk_id: int | None = None) -> list[ConfirmedCamera]:
         """Confirmed cameras with a position, with their walk: the one read behind every export and sync.
@@ -97,7 +90,7 @@ class CameraRecords(Connection):
         if walk_id is not None:
             sql += " AND walk_id = ?"
             args.append(walk_id)
-        cameras = [from_mapping(CameraRow, r) for r in self.db.query(sql + " ORDER BY first_seen, id", args)]
+        cameras = self.rows(CameraRow, sql + " ORDER BY first_seen, id", args)
         walks = {r["id"]: WalkRow.of(r) for r in self.db.query("SELECT * FROM walks")} if cameras else {}
         return [ConfirmedCamera(c, walks[c.walk_id]) for c in cameras]
 
@@ -134,11 +127,14 @@ class CameraRecords(Connection):
             table.insert(row)
             return int(table.last_pk)
 
-    def update_camera(self, camera_id: int, values: Mapping[str, Any]) -> None:
-        _check(values, CAMERA_COLUMNS, "cameras")
+    def _update(self, table: str, row_id: int, values: Mapping[str, Any], columns: frozenset[str]) -> None:
+        _check(values, columns, table)
         if values:
             with self.batch() as db:
-                db["cameras"].update(camera_id, dict(values))
+                db[table].update(row_id, dict(values))
+
+    def update_camera(self, camera_id: int, values: Mapping[str, Any]) -> None:
+        self._update("cameras", camera_id, values, CAMERA_COLUMNS)
 
     def add_pole(self, walk_id: int, track_id: int, first_seen: str | None, **values: Any) -> int:
         _check(values, POLE_COLUMNS, "poles")
@@ -150,10 +146,7 @@ class CameraRecords(Connection):
             return int(table.last_pk)
 
     def update_pole(self, pole_id: int, values: Mapping[str, Any]) -> None:
-        _check(values, POLE_COLUMNS, "poles")
-        if values:
-            with self.batch() as db:
-                db["poles"].update(pole_id, dict(values))
+        self._update("poles", pole_id, values, POLE_COLUMNS)
 
     def place_pole(self, walk_id: int, track_id: int, values: Mapping[str, Any]) -> None:
         """Write a pole track's position: its row if it has one, else a new row."""
@@ -166,10 +159,7 @@ class CameraRecords(Connection):
                 db["poles"].insert({"walk_id": walk_id, "track_id": track_id, **values})
 
     def poles(self, walk_id: int) -> list[PoleRow]:
-        return [
-            from_mapping(PoleRow, r)
-            for r in self.db.query("SELECT * FROM poles WHERE walk_id = ? ORDER BY id", [walk_id])
-        ]
+        return self.rows(PoleRow, "SELECT * FROM poles WHERE walk_id = ? ORDER BY id", [walk_id])
 
     # -- sightings -----------------------------------------------------------------------------------------------
     def add_sighting(self, walk_id: int, camera_id: int | None, sighting: Sighting, crop: str | None = None) -> int:
@@ -184,26 +174,20 @@ class CameraRecords(Connection):
             db["sightings"].update(sighting_id, {"crop": crop})
 
     def sighting(self, sighting_id: int) -> SightingRow | None:
-        rows = list(self.db.query("SELECT * FROM sightings WHERE id = ?", [sighting_id]))
-        return from_mapping(SightingRow, rows[0]) if rows else None
+        return self.row(SightingRow, "SELECT * FROM sightings WHERE id = ?", [sighting_id])
 
     def sightings(self, camera_id: int) -> list[SightingRow]:
         """One camera row's own sightings, in time order."""
-        return [
-            from_mapping(SightingRow, r)
-            for r in self.db.query("SELECT * FROM sightings WHERE camera_id = ? ORDER BY t", [camera_id])
-        ]
+        return self.rows(SightingRow, "SELECT * FROM sightings WHERE camera_id = ? ORDER BY t", [camera_id])
 
     def group_sightings(self, camera_id: int) -> list[SightingRow]:
         """A camera's sightings including those of the camera rows merged into it, in time order."""
-        return [
-            from_mapping(SightingRow, r)
-            for r in self.db.query(
-                "SELECT * FROM sightings WHERE camera_id = ? OR camera_id IN "
-                "(SELECT id FROM cameras WHERE merged_into = ?) ORDER BY t, id",
-                [camera_id, camera_id],
-            )
-        ]
+        return self.rows(
+            SightingRow,
+            "SELECT * FROM sightings WHERE camera_id = ? OR camera_id IN "
+            "(SELECT id FROM cameras WHERE merged_into = ?) ORDER BY t, id",
+            [camera_id, camera_id],
+        )
 
     def crop_sightings(self, camera_ids: Iterable[int]) -> list[SightingRow]:
         """Sightings of these camera rows that kept a crop, in time order."""
@@ -211,18 +195,12 @@ class CameraRecords(Connection):
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [
-            from_mapping(SightingRow, r)
-            for r in self.db.query(
-                f"SELECT * FROM sightings WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids
-            )
-        ]
+        return self.rows(
+            SightingRow, f"SELECT * FROM sightings WHERE camera_id IN ({marks}) AND crop IS NOT NULL ORDER BY t", ids
+        )
 
     def walk_sightings(self, walk_id: int) -> list[SightingRow]:
-        return [
-            from_mapping(SightingRow, r)
-            for r in self.db.query("SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id])
-        ]
+        return self.rows(SightingRow, "SELECT * FROM sightings WHERE walk_id = ? ORDER BY t, id", [walk_id])
 
     def reviewed_sightings(self) -> list[ReviewedSighting]:
         """Every camera sighting with its camera's review state and type (training data from walks)."""

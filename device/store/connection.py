@@ -12,14 +12,16 @@ import errno
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from . import migrations
+from .rows import R, from_mapping
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +124,11 @@ class Connection:
             raise
         finally:
             self._depth = 0
+
+    def rows(self, cls: type[R], sql: str, args: Sequence[Any] | Mapping[str, Any] = ()) -> list[R]:
+        """Typed rows of a query (the mixins' one way to read)."""
+        return [from_mapping(cls, r) for r in self.db.query(sql, args)]
+
+    def row(self, cls: type[R], sql: str, args: Sequence[Any] = ()) -> R | None:
+        found = self.rows(cls, sql, args)
+        return found[0] if found else None

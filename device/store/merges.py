@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .cameras import CameraRecords
 from .connection import utcnow
-from .rows import MergeRow, NewMerge, WalkRecord, from_mapping
+from .rows import MergeRow, NewMerge, WalkRecord
 from .walks import WalkRecords
 
 
@@ -63,12 +63,9 @@ class MergeRecords(WalkRecords, CameraRecords):
         if not self.db["camera_merges"].exists():
             return []
         column = "kept_camera_id" if as_kept else "merged_camera_id"
-        return [
-            from_mapping(MergeRow, r)
-            for r in self.db.query(
-                f"SELECT * FROM camera_merges WHERE {column} = ? AND undone_at IS NULL ORDER BY id", [camera_id]
-            )
-        ]
+        return self.rows(
+            MergeRow, f"SELECT * FROM camera_merges WHERE {column} = ? AND undone_at IS NULL ORDER BY id", [camera_id]
+        )
 
     def undo_merges(self, merges: Sequence[MergeRow]) -> None:
         """Mark merges undone and show their hidden rows again."""
