@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("sousveillance.device.commands:demo", "Replay the bundled sample walk with the shipped model."),
     "bench": ("sousveillance.device.bench.cli:bench", "Benchmarks: survey loop speed and memory, geolocation."),
     "review": ("sousveillance.device.review.cli:review", "Open the review web view for a walk database."),
+    "basemap": ("sousveillance.device.basemap.cli:basemap", "Build the review map's offline street map from an OSM extract."),
     "status": ("sousveillance.device.service.cli:status", "Print the field status line (fix, fps, disk, heat)."),
     "install-service": (
         "sousveillance.device.service.cli:install_service",

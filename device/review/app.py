@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ...sync.export import EXTENSIONS, FORMATS, MEDIA_TYPES, device_cameras, render
+from ..basemap import Basemap, BasemapError
 from ..geo.settings import GeoSettings
 from ..store import Store, StoreError
 from . import decisions, queries
@@ -40,6 +41,16 @@ class ReviewContext:
     guard: Guard
     geo: GeoSettings  # the end-of-walk placement's parameters, for splitting an automatic merge
     tiles: Any = None  # MBTiles | PMTiles | None
+    basemap: Basemap | None = None
+
+    def mark(self, camera: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Adds ``osm_node`` ({id, distance_m} of a camera already in OpenStreetMap within 15 m, or None)."""
+        if camera is not None:
+            near = self.basemap.nearest(camera.get("latitude"), camera.get("longitude")) if self.basemap else None
+            camera["osm_node"] = near
+            for other in camera.get("duplicates", []) + camera.get("members", []):
+                other.setdefault("osm_node", None)
+        return camera
 
 
 def _error(message: str, status: int = 400) -> JSONResponse:
@@ -91,6 +102,9 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
     )
     if settings.tiles is not None:
         ctx.tiles = open_tiles(settings.tiles)
+    beside = store.path.parent / "basemap.geojson"
+    if settings.basemap is not None or beside.is_file():
+        ctx.basemap = Basemap.load(settings.basemap or beside)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     def page(request: Request, name: str, **extra: Any) -> HTMLResponse:
@@ -103,8 +117,9 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             "csrf": request.state.session.csrf, "read_only": settings.read_only, "poll_ms": int(settings.poll_s * 1000),
             "tiles": tiles, "osm": settings.osm_tiles, "view_cone_m": settings.view_cone_m,
             "reviewer": settings.reviewer, **extra.pop("config", {}),
+            "basemap": {"url": "/basemap.geojson"} if ctx.basemap else None,
         }
-        context = {"config": config, "read_only": settings.read_only, **extra}
+        context = {"config": config, "read_only": settings.read_only, "basemap": ctx.basemap is not None, **extra}
         return templates.TemplateResponse(request, name, context)
 
     # -- pages -----------------------------------------------------------------------------------------------
@@ -124,9 +139,10 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             return HTMLResponse("no such walk\n", status_code=404)
         summary = queries.walk_summary(store, walk).as_dict()
         start = request.query_params.get("camera")
-        return page(request, "review.html", walk=summary,
+        profiles = [p.model_dump() for p in settings.profiles]
+        return page(request, "review.html", walk=summary, profiles=profiles,
                     config={"walk_id": walk.id, "start_camera": int(start) if start and start.isdigit() else None,
-                            "duplicate_radius_m": settings.duplicate_radius_m})
+                            "duplicate_radius_m": settings.duplicate_radius_m, "profiles": profiles})
 
     async def login(request: Request) -> Response:
         error = None
@@ -158,6 +174,7 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         return JSONResponse({
             "walk": queries.walk_summary(store, walk).as_dict(),
             "track": queries.track_segments(store, walk.id, settings.privacy_zones),
+            "mapped": [c.as_dict() for c in ctx.basemap.cameras] if ctx.basemap else [],
         })
 
     async def api_cameras(request: Request) -> Response:
@@ -165,23 +182,40 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         if walk is None:
             return _error("no such walk", 404)
         return JSONResponse({"walk": queries.walk_summary(store, walk).as_dict(),
-                             "cameras": queries.cameras(store, walk.id)})
+                             "cameras": [ctx.mark(c) for c in queries.cameras(store, walk.id)]})
+
+    def detail_of(camera_id: int) -> dict[str, Any] | None:
+        return ctx.mark(queries.camera_detail(store, camera_id, settings.duplicate_radius_m))
 
     async def api_camera(request: Request) -> Response:
-        detail = queries.camera_detail(store, request.path_params["camera_id"], settings.duplicate_radius_m)
+        detail = detail_of(request.path_params["camera_id"])
         return JSONResponse(detail) if detail else _error("no such camera", 404)
+
+    async def read_body(request: Request) -> dict[str, Any]:
+        try:
+            payload = await request.json() if await request.body() else {}
+        except ValueError:
+            raise decisions.DecisionError("request body is not valid JSON") from None
+        if not isinstance(payload, dict):
+            raise decisions.DecisionError("request body must be a JSON object")
+        return payload
 
     async def api_decide(request: Request) -> Response:
         camera_id, action = request.path_params["camera_id"], request.path_params["action"]
         try:
-            payload = await request.json() if await request.body() else {}
-        except ValueError:
-            return _error("request body is not valid JSON")
-        if not isinstance(payload, dict):
-            return _error("request body must be a JSON object")
+            payload = await read_body(request)
+        except decisions.DecisionError as exc:
+            return _error(str(exc))
         reviewer = str(payload.get("reviewer") or settings.reviewer)[:80]
+        if action == "seen-again":  # the mapped node comes from the basemap, never from the page
+            near = (detail_of(camera_id) or {}).get("osm_node")
+            if near is None:
+                return _error("this camera is not within 15 m of one already in OpenStreetMap (no basemap?)", 400)
+            payload = {**payload, "osm_node_id": near["id"]}
         try:
             decision = decisions.apply(store, camera_id, action, payload, reviewer, ctx.geo)
+        except decisions.DecisionQuestion as exc:
+            return JSONResponse({"error": str(exc), "ask": True}, status_code=409)
         except decisions.DecisionError as exc:
             status = 404 if str(exc).startswith("no camera") else 400
             return _error(str(exc), status)
@@ -190,8 +224,22 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         except sqlite3.OperationalError as exc:  # the survey held the database too long
             log.warning("decision on camera %s not written: %s", camera_id, exc)
             return _error(f"database busy, nothing was changed: try again ({exc})", 503)
-        detail = queries.camera_detail(store, camera_id, settings.duplicate_radius_m)
-        return JSONResponse({"decision": decision.as_dict(), "camera": detail})
+        return JSONResponse({"decision": decision.as_dict(), "camera": detail_of(camera_id)})
+
+    async def api_batch(request: Request) -> Response:
+        walk_id = request.path_params["walk_id"]
+        try:
+            payload = await read_body(request)
+            reviewer = str(payload.get("reviewer") or settings.reviewer)[:80]
+            decision = decisions.apply_batch(store, walk_id, str(payload.get("action") or "confirm"),
+                                             payload.get("camera_ids"), reviewer)
+        except decisions.DecisionError as exc:
+            return _error(str(exc), 404 if str(exc).startswith("no camera") else 400)
+        except StoreError as exc:
+            return _error(str(exc), 503)
+        except sqlite3.OperationalError as exc:
+            return _error(f"database busy, nothing was changed: try again ({exc})", 503)
+        return JSONResponse({"decision": decision.as_dict(), "count": len(decision.before)})
 
     async def api_undo(request: Request) -> Response:
         walk_id = request.path_params["walk_id"]
@@ -206,8 +254,7 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             return _error("request body must be a JSON object")
         except sqlite3.OperationalError as exc:
             return _error(f"database busy, nothing was changed: try again ({exc})", 503)
-        return JSONResponse({"decision": decision.as_dict(),
-                             "camera": queries.camera_detail(store, decision.camera_id, settings.duplicate_radius_m)})
+        return JSONResponse({"decision": decision.as_dict(), "camera": detail_of(decision.camera_id)})
 
     async def api_decisions(request: Request) -> Response:
         items = decisions.history(store, request.path_params["walk_id"])
@@ -227,6 +274,11 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         if not path.is_file() or path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
             return _error("no such crop", 404)
         return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+    async def basemap_file(request: Request) -> Response:
+        if ctx.basemap is None:
+            return _error("no basemap: build one with `sousveillance basemap build`", 404)
+        return Response(ctx.basemap.body, media_type="application/geo+json", headers={"Cache-Control": "max-age=3600"})
 
     async def tile(request: Request) -> Response:
         if ctx.tiles is None:
@@ -265,12 +317,14 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         Route("/api/walks/{walk_id:int}", api_walk),
         Route("/api/walks/{walk_id:int}/cameras", api_cameras),
         Route("/api/walks/{walk_id:int}/undo", api_undo, methods=["POST"]),
+        Route("/api/walks/{walk_id:int}/batch", api_batch, methods=["POST"]),
         Route("/api/walks/{walk_id:int}/decisions", api_decisions),
         Route("/api/cameras/{camera_id:int}", api_camera),
         Route("/api/cameras/{camera_id:int}/{action:str}", api_decide, methods=["POST"]),
         Route("/api/status", api_status),
         Route("/crops/{path:path}", crop),
         Route("/tiles/{z:int}/{x:int}/{y:int}", tile),
+        Route("/basemap.geojson", basemap_file),
         Route("/export/{fmt:str}", export_file),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
@@ -279,4 +333,4 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
     return app
 
 
-__all__ = ["build_app", "ReviewContext", "TilesError"]
+__all__ = ["build_app", "ReviewContext", "TilesError", "BasemapError"]

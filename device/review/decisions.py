@@ -24,14 +24,21 @@ log = logging.getLogger(__name__)
 EDITABLE = (
     "camera_type", "mount", "direction", "latitude", "longitude", "uncertainty_m", "position_method",
     "has_position", "review_state", "reviewed_at", "reviewer", "surveillance", "merged_into", "notes",
+    "check_date", "osm_node_id",
 )
-ACTIONS = ("confirm", "reject", "reopen", "set", "move", "merge", "split")
+ACTIONS = ("confirm", "reject", "reopen", "set", "move", "merge", "split", "seen-again")
+BATCH_ACTIONS = ("confirm", "reject")
+MAX_BATCH = 500
 SURVEILLANCE = ("public", "outdoor", "indoor")
 REVIEWER_UNCERTAINTY_M = 5.0  # a position placed by hand on the map
 
 
 class DecisionError(ValueError):
     """A decision that cannot be applied: bad input or an unknown camera (one-line message)."""
+
+
+class DecisionQuestion(DecisionError):
+    """A decision that needs the reviewer's explicit go-ahead (``force``), e.g. merging a dome into a fixed camera."""
 
 
 def _camera(store: Store, camera_id: int) -> CameraRow:
@@ -43,6 +50,15 @@ def _camera(store: Store, camera_id: int) -> CameraRow:
 
 def _snapshot(store: Store, ids: list[int]) -> dict[str, dict[str, Any]]:
     return {str(i): {k: getattr(_camera(store, i), k) for k in EDITABLE} for i in ids}
+
+
+def _types_differ(camera: CameraRow, target: CameraRow, force: bool) -> None:
+    if force or camera.camera_type == target.camera_type:
+        return
+    raise DecisionQuestion(
+        f"camera {camera.id} is a {camera.camera_type} and camera {target.id} is a {target.camera_type}: "
+        "merge them only if they are one camera"
+    )
 
 
 def _number(value: Any, name: str, lo: float, hi: float) -> float:
@@ -107,6 +123,10 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
     if action in ("confirm", "reject", "reopen"):
         changes = {**_edits(payload), **reviewed}
         changes["review_state"] = {"confirm": "confirmed", "reject": "rejected", "reopen": "pending"}[action]
+    elif action == "seen-again":  # already in OpenStreetMap and still there: confirm with today's check_date
+        node = int(_number(payload.get("osm_node_id"), "osm_node_id", 1, 2**62))
+        changes = {**_edits(payload), **reviewed, "review_state": "confirmed", "osm_node_id": node,
+                   "check_date": now[:10]}
     elif action == "set":
         changes = _edits(payload)
         if not changes:
@@ -127,6 +147,8 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
             raise DecisionError("only cameras of the same walk can be merged")
         if action == "merge" and (camera.merged_into is not None or target.merged_into is not None):
             raise DecisionError("merge only cameras that are not already merged into another")
+        if action == "merge":
+            _types_differ(camera, target, bool(payload.get("force")))
         if action == "split" and target.merged_into != camera_id:
             raise DecisionError(f"camera {other} is not merged into camera {camera_id}")
         touched.append(other)
@@ -155,6 +177,33 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
             decision_id = record(before, after)
     log.info("decision %d: %s camera %d", decision_id, action, camera_id)
     return Decision(decision_id, camera.walk_id, camera_id, action, reviewer, now, before, after)
+
+
+def apply_batch(store: Store, walk_id: int, action: str, camera_ids: Any, reviewer: str) -> Decision:
+    """Confirm (or reject) several pending cameras of one walk as one decision: one undo takes them all back."""
+    if action not in BATCH_ACTIONS:
+        raise DecisionError(f"a batch can only {' or '.join(BATCH_ACTIONS)}, not {action!r}")
+    if not isinstance(camera_ids, list) or not camera_ids:
+        raise DecisionError("camera_ids must be a non-empty list of camera ids")
+    if len(camera_ids) > MAX_BATCH:
+        raise DecisionError(f"at most {MAX_BATCH} cameras in one batch, got {len(camera_ids)}")
+    ids = list(dict.fromkeys(int(_number(i, "camera id", 1, 2**62)) for i in camera_ids))
+    for camera in (_camera(store, i) for i in ids):
+        if camera.walk_id != walk_id:
+            raise DecisionError(f"camera {camera.id} is not from walk {walk_id}")
+        if camera.review_state != "pending" or camera.merged_into is not None:
+            raise DecisionError(f"camera {camera.id} is already {camera.review_state}: batch only pending cameras")
+    now = utcnow()
+    state = {"confirm": "confirmed", "reject": "rejected"}[action]
+    with store.batch():
+        before = _snapshot(store, ids)
+        for i in ids:
+            store.update_camera(i, {"review_state": state, "reviewed_at": now, "reviewer": reviewer, "updated_at": now})
+        after = _snapshot(store, ids)
+        decision_id = store.record_decision(walk_id, ids[0], f"batch-{action}", before=before, after=after,
+                                            reviewer=reviewer, at=now)
+    log.info("decision %d: batch %s of %d cameras", decision_id, action, len(ids))
+    return Decision(decision_id, walk_id, ids[0], f"batch-{action}", reviewer, now, before, after)
 
 
 def undo(store: Store, walk_id: int, decision_id: int | None = None) -> Decision:

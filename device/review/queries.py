@@ -12,12 +12,13 @@ from ..store.db import parse_utc
 from ..geodesy import distance_m
 from .privacy import hidden, track_length_m
 from .settings import PrivacyZone
+from .strip import flags
 
 TRACK_GAP_S = 60.0  # a longer gap between fixes starts a new track segment
 CAMERA_FIELDS = (
     "id", "uuid", "walk_id", "camera_type", "mount", "direction", "latitude", "longitude", "uncertainty_m",
     "position_method", "has_position", "confidence", "sightings_count", "first_seen", "last_seen", "review_state",
-    "reviewed_at", "reviewer", "surveillance", "merged_into", "notes", "updated_at",
+    "reviewed_at", "reviewer", "surveillance", "merged_into", "notes", "updated_at", "check_date", "osm_node_id",
 )
 
 
@@ -84,6 +85,7 @@ def track_segments(store: Store, walk_id: int, zones: Sequence[PrivacyZone]) -> 
 def camera_json(row: CameraRow) -> dict[str, Any]:
     out = {k: getattr(row, k) for k in CAMERA_FIELDS}
     out["crop_url"] = crop_url(row.best_crop)
+    out["context_url"] = crop_url(row.context_crop)
     return out
 
 
@@ -97,11 +99,14 @@ def camera_detail(store: Store, camera_id: int, duplicate_radius_m: float) -> di
     if row is None:
         return None
     members = store.members(camera_id)
+    own = store.sightings(camera_id)
+    flagged = flags(own, row.camera_type)
+    everything = own + [s for m in members for s in store.sightings(m.id)]
     crops = [
         {"id": s.id, "camera_id": s.camera_id, "utc": s.utc, "confidence": s.confidence,
-         "class_name": s.class_name, "crop_url": crop_url(s.crop)}
-        for s in store.crop_sightings([camera_id] + [m.id for m in members])
-        if s.crop != row.best_crop
+         "class_name": s.class_name, "crop_url": crop_url(s.crop), "flag": flagged.get(s.id)}
+        for s in sorted(everything, key=lambda s: s.t or 0)
+        if s.crop and s.crop != row.best_crop
     ]
     nearby = []
     if row.latitude is not None and row.merged_into is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class PrivacyZone(BaseModel):
@@ -33,6 +35,29 @@ class PrivacyZone(BaseModel):
             raise ValueError(f"invalid privacy zone {text!r}: {str(exc).splitlines()[-1].strip()}") from None
 
 
+class Profile(BaseModel):
+    """A one-tap profile: a common combination of tags that a single tap sets and confirms."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    camera_type: Literal["dome", "fixed", "ptz"] = Field(..., description="camera:type of the profile.")
+    mount: Literal["pole", "wall", "ceiling"] = Field(..., description="camera:mount of the profile.")
+    surveillance: Literal["public", "outdoor", "indoor"] = Field(
+        "public", description="What it watches (OSM surveillance=*)."
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.camera_type} · {self.mount} · {self.surveillance}"
+
+
+DEFAULT_PROFILES = (
+    Profile(camera_type="dome", mount="wall", surveillance="public"),
+    Profile(camera_type="fixed", mount="pole", surveillance="public"),
+    Profile(camera_type="dome", mount="ceiling", surveillance="outdoor"),
+)
+
+
 def _default_reviewer() -> str:
     try:
         return getpass.getuser()
@@ -48,6 +73,10 @@ class ReviewSettings(BaseModel):
     read_only: bool = Field(False, description="Show everything, refuse every change.")
     reviewer: str = Field(default_factory=_default_reviewer, description="Name recorded with each decision.")
     tiles: Path | None = Field(None, description="Offline basemap: a raster .mbtiles or .pmtiles file.")
+    basemap: Path | None = Field(
+        None, description="Offline street map from `sousveillance basemap build` (default: basemap.geojson beside "
+        "the walk database, when there is one).",
+    )
     osm_tiles: bool = Field(False, description="Offer OpenStreetMap's online tiles (only when online; off by default).")
     privacy_zones: list[PrivacyZone] = Field(
         default_factory=list, description="Circles hiding the walker's track (start/end at home) in views and exports."
@@ -59,3 +88,15 @@ class ReviewSettings(BaseModel):
     poll_s: float = Field(3.0, gt=0.2, le=60, description="How often an open page asks for new cameras (seconds).")
     view_cone_m: float = Field(25.0, gt=1, le=200, description="Length of the drawn view cone of fixed cameras (m).")
     duplicate_radius_m: float = Field(15.0, gt=0, le=200, description="Cameras this close are offered as duplicates.")
+    profiles: list[Profile] = Field(
+        default_factory=lambda: list(DEFAULT_PROFILES), max_length=6,
+        description="One-tap profiles (type, mount, watches) shown as large buttons: one tap sets them and confirms.",
+    )
+
+    @field_validator("profiles")
+    @classmethod
+    def _distinct_profiles(cls, value: list[Profile]) -> list[Profile]:
+        labels = [p.label for p in value]
+        if len(set(labels)) != len(labels):
+            raise ValueError("each profile must differ from the others")
+        return value

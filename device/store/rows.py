@@ -31,6 +31,16 @@ def _settings(text: str | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Extent:
+    """A bounding box in WGS84 degrees."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@dataclass(frozen=True, slots=True)
 class WalkRow:
     id: int
     uuid: str
@@ -84,6 +94,9 @@ class CameraRow:
     mount_evidence: str | None = None
     direction_uncertainty_deg: float | None = None
     height_m: float | None = None
+    context_crop: str | None = None  # wider view around it, people and plates blurred (path beside the db)
+    osm_node_id: int | None = None  # its OpenStreetMap node, when a reviewer saw a mapped camera again
+    check_date: str | None = None  # YYYY-MM-DD that reviewer saw it again (OSM check_date)
 
 
 CAMERA_COLUMNS = frozenset(f.name for f in fields(CameraRow)) - {"id"}

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..types import Fix
 from .connection import Connection, iso, parse_utc, utcnow
-from .rows import WalkRow
+from .rows import Extent, WalkRow
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,15 @@ class WalkRecords(Connection):
                 "SELECT * FROM fixes WHERE walk_id = ? AND latitude IS NOT NULL ORDER BY t", [walk_id]
             )
         ]
+
+    def extent(self) -> Extent | None:
+        """The bounding box of every walk's fixes and placed cameras, or None when nothing has a position."""
+        row = self.db.execute(
+            "SELECT min(latitude), min(longitude), max(latitude), max(longitude) FROM ("
+            "SELECT latitude, longitude FROM fixes WHERE latitude IS NOT NULL AND longitude IS NOT NULL UNION ALL "
+            "SELECT latitude, longitude FROM cameras WHERE latitude IS NOT NULL AND longitude IS NOT NULL)"
+        ).fetchone()
+        return None if row[0] is None else Extent(south=row[0], west=row[1], north=row[2], east=row[3])
 
     def camera_counts(self, walk_id: int) -> dict[str, int]:
         """Visible cameras of a walk (merged ones fold into their camera) per review state."""

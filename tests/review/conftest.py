@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import math
+import socket
+import sqlite3
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -14,11 +17,13 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+import uvicorn
 
 from sousveillance.device.review.app import build_app
 from sousveillance.device.review.settings import ReviewSettings
 from sousveillance.device.store import Store
 
+CHROMIUM = Path("/usr/bin/chromium")
 START = (43.29650, 5.37010)  # near the Vieux-Port (inside the test privacy zone)
 END = (43.30290, 5.36680)  # towards La Joliette
 T0 = datetime(2026, 5, 9, 9, 30, tzinfo=timezone.utc)
@@ -200,3 +205,88 @@ def _make_mbtiles(path: Path, lat: float, lon: float, zooms=(15, 16), fmt: str =
 def make_mbtiles():
     """``make_mbtiles(path, lat, lon, zooms=(15, 16), fmt="png")``: a raster MBTiles file, returns its tiles."""
     return _make_mbtiles
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def serve(walk_db):
+    """Serve the review app with the given settings by uvicorn in a thread; returns its base URL."""
+    servers = []
+
+    def start(guard=None, **settings) -> str:
+        port = _free_port()
+        app = build_app(walk_db.path, ReviewSettings(port=port, reviewer="tester", poll_s=1.0, **settings), guard=guard)
+        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        servers.append((srv, thread))
+        for _ in range(200):
+            if srv.started:
+                break
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for srv, thread in servers:
+        srv.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def server(serve):
+    return serve()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+def _make_extract(path: Path, walk: WalkDB, *, shift_deg: float = 0.0) -> dict[str, int]:
+    """A small OpenStreetMap extract written by pyosmium's own writer: a street and a footpath along the walk, a
+    building and a camera already mapped 4 m from the walk's first camera. ``shift_deg`` moves it all away."""
+    import osmium
+
+    with Store(walk.path) as store:
+        first = store.cameras(walk.walk_id)[0]
+    ids = iter(range(1, 10_000))
+    with osmium.SimpleWriter(str(path)) as writer:
+        def node(lat: float, lon: float, tags: dict[str, str] | None = None) -> int:
+            nid = next(ids)
+            writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon + shift_deg, lat + shift_deg), tags=tags or {}))
+            return nid
+
+        street = [node(lat, lon) for lat, lon in walk.fixes[::10]]
+        foot = [node(*_offset(lat, lon, 12.0, 0.0)) for lat, lon in walk.fixes[::20]]
+        lat0, lon0 = walk.fixes[40]
+        corners = [node(*_offset(lat0, lon0, e, n)) for e, n in ((-25, 5), (-10, 5), (-10, 20), (-25, 20))]
+        mapped_lat, mapped_lon = _offset(first["latitude"], first["longitude"], 3.0, 2.0)
+        camera = node(mapped_lat, mapped_lon, {"man_made": "surveillance", "surveillance:type": "camera",
+                                               "camera:type": "dome"})
+        node(*_offset(lat0, lon0, 30, 30), {"amenity": "bench"})
+        writer.add_way(osmium.osm.mutable.Way(id=1, nodes=street, tags={"highway": "residential",
+                                                                        "name": "Rue de la République"}))
+        writer.add_way(osmium.osm.mutable.Way(id=2, nodes=foot, tags={"highway": "footway"}))
+        writer.add_way(osmium.osm.mutable.Way(id=3, nodes=corners + corners[:1], tags={"building": "yes"}))
+    return {"mapped_camera": camera, "near_camera": first["id"]}
+
+
+@pytest.fixture
+def make_extract():
+    """``make_extract(path, walk_db, shift_deg=0.0)``: a .osm.pbf around the walk (pyosmium's writer)."""
+    pytest.importorskip("osmium", reason="needs pyosmium (the basemap extra)")
+    return _make_extract

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 
-from sousveillance.device.review.app import build_app
-from sousveillance.device.review.settings import ReviewSettings
 from sousveillance.device.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,55 +18,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def serve(walk_db):
-    """Serve the review app with the given settings by uvicorn in a thread; returns its base URL."""
-    servers = []
-
-    def start(**settings) -> str:
-        port = _free_port()
-        app = build_app(walk_db.path, ReviewSettings(port=port, reviewer="tester", poll_s=1.0, **settings))
-        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        servers.append((srv, thread))
-        for _ in range(200):
-            if srv.started:
-                break
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for srv, thread in servers:
-        srv.should_exit = True
-        thread.join(10)
-
-
-@pytest.fixture
-def server(serve):
-    return serve()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -262,5 +208,5 @@ def test_place_a_camera_without_gps_and_name_the_reviewer(server, page, walk_db)
     page.click("[data-surveillance='public']")
     _wait_db(walk_db.path, lambda r: r[cam]["surveillance"] == "public", "surveillance=public")
     page.keyboard.press("?")
-    assert page.locator("#keys").get_attribute("open") is not None
+    assert page.locator("#help").get_attribute("open") is not None
     assert page.errors == []

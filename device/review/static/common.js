@@ -3,7 +3,6 @@
 window.SV = window.SV || {};
 (function (SV) {
   SV.config = JSON.parse(document.getElementById("config").textContent || "{}");
-  SV.COLORS = { pending: "#e67e00", confirmed: "#1a9850", rejected: "#8c8c8c" };
 
   SV.api = async function (method, url, body) {
     const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
@@ -15,7 +14,11 @@ window.SV = window.SV || {};
     const res = await fetch(url, opts);
     let data = {};
     try { data = await res.json(); } catch (e) { data = {}; }
-    if (!res.ok) throw new Error(data.error || (res.status + " " + res.statusText));
+    if (!res.ok) {
+      const err = new Error(data.error || (res.status + " " + res.statusText));
+      err.status = res.status; err.data = data;
+      throw err;
+    }
     return data;
   };
 
@@ -67,7 +70,8 @@ window.SV = window.SV || {};
     SV._toastTimer = setTimeout(function () { el.className = "toast"; }, isError ? 5000 : 1800);
   };
 
-  /* A map with no external requests: plain background + scale bar; offline tiles or OSM only when configured. */
+  /* A map with no external requests: plain background + scale bar; the offline street map (basemap.js), offline
+     tiles or OSM only when configured. */
   SV.makeMap = function (id, options) {
     const map = L.map(id, Object.assign({ zoomSnap: 0.5, maxZoom: 22, attributionControl: true }, options || {}));
     map.attributionControl.setPrefix(false);
@@ -83,37 +87,10 @@ window.SV = window.SV || {};
       layers["OpenStreetMap (online)"] = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         { maxNativeZoom: 19, maxZoom: 22, attribution: "© OpenStreetMap contributors" });
     }
-    if (Object.keys(layers).length) L.control.layers(layers, {}, { collapsed: true }).addTo(map);
+    const overlays = {};
+    if (SV.config.basemap && SV.addBasemap) overlays["Streets (offline)"] = SV.addBasemap(map);
+    if (Object.keys(layers).length) L.control.layers(layers, overlays, { collapsed: true }).addTo(map);
     return map;
-  };
-
-  /* Point at distance (m) and bearing (deg) from lat/lon; small distances, equirectangular. */
-  SV.offset = function (lat, lon, bearing, dist) {
-    const r = bearing * Math.PI / 180, dn = dist * Math.cos(r), de = dist * Math.sin(r);
-    return [lat + dn / 111320, lon + de / (111320 * Math.cos(lat * Math.PI / 180))];
-  };
-
-  SV.cone = function (cam, length, halfAngle) {
-    const pts = [[cam.latitude, cam.longitude]];
-    for (let a = -halfAngle; a <= halfAngle; a += 5) pts.push(SV.offset(cam.latitude, cam.longitude, cam.direction + a, length));
-    return pts;
-  };
-
-  /* Draws one camera (marker, uncertainty circle, view cone) into a layer group; returns the group. */
-  SV.drawCamera = function (cam, group, onClick) {
-    group.clearLayers();
-    if (cam.latitude === null || cam.longitude === null) return group;
-    const color = SV.COLORS[cam.review_state] || SV.COLORS.pending;
-    if (cam.uncertainty_m) L.circle([cam.latitude, cam.longitude], { radius: cam.uncertainty_m, color: color,
-      weight: 1, opacity: 0.6, fillOpacity: 0.08, interactive: false }).addTo(group);
-    if (cam.camera_type === "fixed" && cam.direction !== null && cam.direction !== undefined) {
-      L.polygon(SV.cone(cam, SV.config.view_cone_m || 25, 30), { color: color, weight: 1, fillOpacity: 0.25,
-        interactive: false, className: "view-cone" }).addTo(group);
-    }
-    const m = L.circleMarker([cam.latitude, cam.longitude], { radius: 8, color: "#fff", weight: 2,
-      fillColor: color, fillOpacity: 1, className: "cam cam-" + cam.review_state }).addTo(group);
-    if (onClick) m.on("click", function () { onClick(cam); });
-    return group;
   };
 
   if (document.getElementById("status-line")) {

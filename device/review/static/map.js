@@ -5,7 +5,7 @@
     const walkId = SV.config.walk_id;
     const map = SV.makeMap("map");
     map.setView([0, 0], 2);
-    const trackLayer = L.layerGroup().addTo(map);
+    const trackLayer = L.layerGroup().addTo(map), mappedLayer = L.layerGroup().addTo(map);
     const groups = {};
     let fitted = false, filter = "all", latest = [], walkRunning = false;
 
@@ -71,9 +71,10 @@
     async function loadTrack() {
       const data = await SV.api("GET", "/api/walks/" + walkId);
       trackLayer.clearLayers();
+      SV.drawMapped(data.mapped || [], mappedLayer);
       const bounds = L.latLngBounds([]);
       data.track.forEach(function (seg) {
-        L.polyline(seg, { color: "#2b6cb0", weight: 4, opacity: 0.8, className: "track" }).addTo(trackLayer);
+        L.polyline(seg, { color: "#1f5fa3", weight: 4, opacity: 0.8, className: "track" }).addTo(trackLayer);
         seg.forEach(function (p) { bounds.extend(p); });
       });
       return bounds;
