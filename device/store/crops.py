@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .connection import Connection, DiskFullError, StoreError, is_disk_full
 from .rows import PrunableCrop
+
+if TYPE_CHECKING:
+    from .redact import Box
 
 CROPS_DIR = "crops"
 
@@ -49,6 +53,16 @@ class CropFiles(Connection):
                 raise DiskFullError(f"disk full writing crop {rel}") from exc
             raise StoreError(f"could not write crop {rel}: {exc}") from exc
         return rel.as_posix()
+
+    def save_context(self, walk_id: int, name: str, region: np.ndarray, box: "Box") -> str:
+        """Write a camera's context crop: people, faces, plates and the street below it blurred first (``redact``).
+
+        ``region`` and ``box`` come from ``redact.context_of``; the only way a context view reaches the disk.
+        """
+        from .redact import redact  # noqa: PLC0415 (OpenCV's detectors, loaded on first use)
+
+        image, _ = redact(region, box)
+        return self.save_crop(walk_id, name, image, quality=85)
 
     def resolve_crop(self, rel: str) -> Path:
         """Absolute path of a crop; refuses anything outside this database's crops folder."""

@@ -38,6 +38,7 @@ class SurveyOptions:
     crops_per_camera: int = 4
     mount_yaw: float = 0.0
     keep_frames: bool = False
+    context_crops: bool = True
     flush_interval_s: float = 1.0
     geo: GeoSettings = field(default_factory=GeoSettings)  # the end-of-walk placement
 
@@ -85,7 +86,8 @@ class Survey:
         self.progress = progress
         o = self.options
         self.tracker = Tracker(min_hits=o.min_hits, max_age=o.max_age, match_iou=o.match_iou)
-        self.recorder = WalkRecorder(store, walk_id, self.locator, crops_per_camera=o.crops_per_camera)
+        self.recorder = WalkRecorder(store, walk_id, self.locator, crops_per_camera=o.crops_per_camera,
+                                     context_crops=o.context_crops)
         self._stop = threading.Event()
         self.stop_reason: str | None = None
         self.frames = self.detected_frames = self.frames_with_fix = self.fixes = 0

@@ -18,6 +18,7 @@ import numpy as np
 from ..geo.locator import Locator, sighting_quality
 from ..store import Store
 from ..store.db import iso, utcnow
+from ..store.redact import Box, context_of
 from ..track import Track
 from ..types import Fix, Located, Sighting
 
@@ -32,6 +33,7 @@ class _Candidate:
     sighting: Sighting
     quality: float
     image: np.ndarray
+    context: tuple[np.ndarray, Box] | None = None  # the wider view, kept for the track's best sighting only
 
 
 @dataclass(eq=False)
@@ -64,9 +66,11 @@ def crop_of(image: np.ndarray, s: Sighting) -> np.ndarray:
 
 
 class WalkRecorder:
-    def __init__(self, store: Store, walk_id: int, locator: Locator, *, crops_per_camera: int = 4):
+    def __init__(self, store: Store, walk_id: int, locator: Locator, *, crops_per_camera: int = 4,
+                 context_crops: bool = True):
         self.store, self.walk_id, self.locator = store, walk_id, locator
         self.crops_per_camera = crops_per_camera
+        self.context_crops = context_crops
         self._states: dict[int, _TrackState] = {}
         self._fixes: list[Fix] = []
         self._last_flush = time.monotonic()
@@ -89,6 +93,11 @@ class WalkRecorder:
             cand = _Candidate(sighting, quality, crop_of(image, sighting))
             state.candidates.append(cand)
             if state.best is None or quality > state.best.quality:
+                if state.best is not None:
+                    state.best.context = None
+                if self.context_crops and not track.is_pole:
+                    d = sighting.detection
+                    cand.context = context_of(image, Box(d.x1, d.y1, d.x2, d.y2))
                 state.best = cand
             if len(state.candidates) > 3 * self.crops_per_camera:
                 keep = state.candidates[::2]
@@ -150,6 +159,10 @@ class WalkRecorder:
                     crop_paths[id(cand.sighting)] = self.store.save_crop(
                         self.walk_id, f"cam-{state.uuid}-{cand.sighting.frame_index}", cand.image
                     )
+        context_crop = None
+        if final and best is not None and best.context is not None:
+            context_crop = self.store.save_context(self.walk_id, f"cam-{state.uuid}-context", *best.context)
+            best.context = None
         located = self.locator.locate(state.sightings, track.class_name)
         camera_id = None if track.is_pole else state.row_id
         with self.store.batch():
@@ -159,7 +172,7 @@ class WalkRecorder:
             for s in state.sightings:
                 if id(s) in crop_paths and s.id is not None:
                     self.store.set_sighting_crop(s.id, crop_paths[id(s)])
-            self._update_row(state, located, crop_paths.get(id(best.sighting)) if best else None)
+            self._update_row(state, located, crop_paths.get(id(best.sighting)) if best else None, context_crop)
         state.dirty = False
 
     def _spread(self, state: _TrackState) -> list[_Candidate]:
@@ -172,7 +185,8 @@ class WalkRecorder:
             picks[-1] = state.best
         return picks
 
-    def _update_row(self, state: _TrackState, located: Located | None, best_crop: str | None) -> None:
+    def _update_row(self, state: _TrackState, located: Located | None, best_crop: str | None,
+                    context_crop: str | None = None) -> None:
         track, last = state.track, state.sightings[-1]
         values: dict[str, Any] = {
             "sightings_count": len(state.sightings),
@@ -192,6 +206,8 @@ class WalkRecorder:
         )
         if best_crop:
             values["best_crop"] = best_crop
+        if context_crop:
+            values["context_crop"] = context_crop
         if state.best is not None and state.best.sighting.id is not None:
             values["best_sighting_id"] = state.best.sighting.id
         self.store.update_camera(state.row_id, values)

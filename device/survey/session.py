@@ -45,6 +45,7 @@ def options_from(config: Config) -> SurveyOptions:
         mount_yaw=config.capture.mount_yaw_deg,
         keep_frames=config.store.keep_frames,
         geo=config.geo,
+        context_crops=config.store.context_crops,
     )
 
 

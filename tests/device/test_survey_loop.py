@@ -40,6 +40,7 @@ def test_a_replayed_walk_ends_as_located_cameras_with_crops(tmp_path):
         assert cam.has_position == 1 and cam.uncertainty_m > 0
         assert abs(cam.latitude - 43.2951) < 0.001 and abs(cam.longitude - 5.374) < 0.001
         assert (store.root / cam.best_crop).is_file()
+        assert cam.context_crop != cam.best_crop and (store.root / cam.context_crop).is_file()
         sightings = store.sightings(cam.id)
         assert len(sightings) == cam.sightings_count >= 40
         assert all(s.bearing is not None for s in sightings)
@@ -58,6 +59,14 @@ def test_no_full_frames_are_kept_by_default_only_crops(tmp_path):
     import cv2
 
     assert all(cv2.imread(str(p)).shape[1] < 640 for p in files)
+    assert all(max(cv2.imread(str(p)).shape[:2]) <= 320 for p in files if "context" in p.name)
+    assert any("context" in p.name for p in files)
+
+
+def test_context_crops_can_be_switched_off(tmp_path):
+    walk = make_walk(tmp_path / "rec", frames=30, objects=1)
+    store, result = replay(tmp_path, walk, **{"store.context_crops": False})
+    assert [c.context_crop for c in store.cameras(result.walk_id)] == [None]
     store2, _ = replay(tmp_path / "keep", walk, **{"store.keep_frames": True})
     assert len(list((store2.root / "frames").rglob("*.jpg"))) == 30
 
