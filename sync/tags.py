@@ -8,11 +8,12 @@ MOUNTS = {"pole", "wall", "ceiling"}
 
 
 def osm_tags(camera_type: str | None, mount: str | None = None, direction: float | None = None,
-             surveillance: str | None = None) -> dict[str, str]:
+             surveillance: str | None = None, check_date: str | None = None) -> dict[str, str]:
     """Tags for one reviewed camera.
 
     Always ``man_made=surveillance`` + ``surveillance:type=camera``; ``camera:type``, ``camera:mount``,
-    ``camera:direction`` (never plain ``direction``) and ``surveillance`` only when known.
+    ``camera:direction`` (never plain ``direction``), ``surveillance`` and ``check_date`` (a camera already in
+    OpenStreetMap that a reviewer saw again) only when known.
     """
     tags = {"man_made": "surveillance", "surveillance:type": "camera"}
     osm_type = CAMERA_TYPE_TO_OSM.get(camera_type or "")
@@ -24,4 +25,6 @@ def osm_tags(camera_type: str | None, mount: str | None = None, direction: float
         tags["camera:direction"] = str(int(round(float(direction))) % 360)
     if surveillance in ("public", "outdoor", "indoor"):
         tags["surveillance"] = surveillance
+    if check_date:
+        tags["check_date"] = str(check_date)[:10]
     return tags

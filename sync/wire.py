@@ -110,7 +110,8 @@ def camera_feature(camera: CameraRow, walk: WalkRow, crop: CropRef | None = None
         "properties": {
             "schema": SCHEMA_ID,
             "uuid": uuid,
-            "tags": osm_tags(camera.camera_type, camera.mount, camera.direction, camera.surveillance),
+            "tags": osm_tags(camera.camera_type, camera.mount, camera.direction, camera.surveillance,
+                             camera.check_date),
             "camera_type": camera.camera_type,
             "mount": camera.mount or "unknown",
             "direction": None if direction is None else direction % 360,
