@@ -274,7 +274,7 @@ def _make_extract(path: Path, walk: WalkDB, *, shift_deg: float = 0.0) -> dict[s
         foot = [node(*_offset(lat, lon, 12.0, 0.0)) for lat, lon in walk.fixes[::20]]
         lat0, lon0 = walk.fixes[40]
         corners = [node(*_offset(lat0, lon0, e, n)) for e, n in ((-25, 5), (-10, 5), (-10, 20), (-25, 20))]
-        mapped_lat, mapped_lon = _offset(first["latitude"], first["longitude"], 3.0, 2.0)
+        mapped_lat, mapped_lon = _offset(first.latitude, first.longitude, 3.0, 2.0)
         camera = node(mapped_lat, mapped_lon, {"man_made": "surveillance", "surveillance:type": "camera",
                                                "camera:type": "dome"})
         node(*_offset(lat0, lon0, 30, 30), {"amenity": "bench"})
@@ -282,7 +282,7 @@ def _make_extract(path: Path, walk: WalkDB, *, shift_deg: float = 0.0) -> dict[s
                                                                         "name": "Rue de la République"}))
         writer.add_way(osmium.osm.mutable.Way(id=2, nodes=foot, tags={"highway": "footway"}))
         writer.add_way(osmium.osm.mutable.Way(id=3, nodes=corners + corners[:1], tags={"building": "yes"}))
-    return {"mapped_camera": camera, "near_camera": first["id"]}
+    return {"mapped_camera": camera, "near_camera": first.id}
 
 
 @pytest.fixture

@@ -29,9 +29,9 @@ def test_build_cuts_streets_buildings_and_mapped_cameras_around_the_walks(walk_d
     assert [c.id for c in loaded.cameras] == [made["mapped_camera"]]
     with Store(walk_db.path) as store:
         first, second = store.cameras(walk_db.walk_id)[:2]
-    near = loaded.nearest(first["latitude"], first["longitude"])
+    near = loaded.nearest(first.latitude, first.longitude)
     assert near["id"] == made["mapped_camera"] and 2 < near["distance_m"] < 5
-    assert loaded.nearest(second["latitude"], second["longitude"]) is None
+    assert loaded.nearest(second.latitude, second.longitude) is None
 
 
 def test_the_review_page_marks_cameras_already_in_osm_and_confirms_them_seen_again(walk_db, make_extract,

@@ -88,9 +88,9 @@ def test_profiles_come_from_the_config_and_are_validated(tmp_path, make_client, 
 def test_the_strip_flags_a_sighting_of_another_object(client, walk_db):
     cam = walk_db.camera_ids[1]  # a fixed camera; one of its sightings was a dome next to it
     with Store(walk_db.path) as store:
-        sightings = store.sightings(cam)
+        sightings = list(store.db.query("SELECT * FROM sightings WHERE camera_id = ? ORDER BY t", [cam]))
         store.db["sightings"].update(sightings[2]["id"], {"class_name": "dome"})
-        extra = dict(sightings[1], id=None, t=sightings[1]["t"] + 1, x2=200.0, y2=52.0)  # a long thin box
+        extra = dict(sightings[1], t=sightings[1]["t"] + 1, x2=200.0, y2=52.0)  # a long thin box
         store.db["sightings"].insert({k: v for k, v in extra.items() if k != "id"})
     detail = client.get(f"/api/cameras/{cam}").json()
     flags = {s["id"]: s["flag"] for s in detail["sightings"]}
