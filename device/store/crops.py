@@ -12,7 +12,7 @@ from .connection import Connection, DiskFullError, StoreError, is_disk_full
 from .rows import PrunableCrop
 
 if TYPE_CHECKING:
-    from .redact import Box
+    from ..types import Box
 
 CROPS_DIR = "crops"
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..types import Box
+
 log = logging.getLogger(__name__)
 
 CONTEXT_SCALE = 3.0  # the context crop spans this many box sizes
@@ -35,14 +37,6 @@ CASCADES = (
     "haarcascade_frontalface_default.xml", "haarcascade_profileface.xml", "haarcascade_fullbody.xml",
     "haarcascade_upperbody.xml", "haarcascade_russian_plate_number.xml",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    x1: float
-    y1: float
-    x2: float
-    y2: float
 
 
 @dataclass(slots=True)

@@ -18,9 +18,9 @@ import numpy as np
 from ..geo.locator import Locator, sighting_quality
 from ..store import Store
 from ..store.db import iso, utcnow
-from ..store.redact import Box, context_of
+from ..store.redact import context_of
 from ..track import Track
-from ..types import Fix, Located, Sighting
+from ..types import Box, Fix, Located, Sighting
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sousveillance.device.store import Store
-from sousveillance.device.store.redact import CONTEXT_MAX_SIDE, Box, context_of, redact
+from sousveillance.device.store.redact import CONTEXT_MAX_SIDE, context_of, redact
+from sousveillance.device.types import Box
 
 
 
