@@ -260,3 +260,28 @@ def test_merging_different_types_asks_first(server, page, walk_db, size):
         time.sleep(0.1)
     else:
         raise AssertionError("merge anyway was not written")
+
+
+def test_tap_the_picture_to_see_the_blurred_context(server, page, walk_db, size):
+    import cv2
+    import numpy as np
+
+    from sousveillance.device.store.redact import context_of
+    from sousveillance.device.types import Box
+
+    frame = np.full((720, 1280, 3), 140, np.uint8)
+    cv2.circle(frame, (640, 300), 30, (240, 240, 240), -1)
+    with Store(walk_db.path) as store:
+        rel = store.save_context(walk_db.walk_id, "cam0-context", *context_of(frame, Box(610, 270, 670, 330)))
+        store.update_camera(walk_db.camera_ids[0], {"context_crop": rel})
+    _review(page, server, walk_db.walk_id)
+    page.click("#zoom-open")
+    page.wait_for_function("document.getElementById('zoom-img').naturalWidth > 0")
+    assert page.locator("#zoom-img").get_attribute("src").endswith("cam0-context.jpg")
+    assert "blurred" in page.locator("#zoom-note").text_content()
+    _in_first_viewport(page, "#zoom-img")
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")  # the next camera has no context view: the close-up, said so
+    page.wait_for_function(f"document.getElementById('review').dataset.camera === '{walk_db.camera_ids[1]}'")
+    page.click("#zoom-open")
+    assert "Only the close-up" in page.locator("#zoom-note").text_content()
