@@ -25,6 +25,16 @@ window.SV = window.SV || {};
       const shapes = { type: "FeatureCollection", features: fc.features.filter(function (f) {
         return f.properties.kind !== "surveillance";
       }) };
+      const roads = { type: "FeatureCollection", features: shapes.features.filter(function (f) {
+        return f.properties.kind === "street" || f.properties.kind === "major";
+      }) };
+      L.geoJSON(roads, {  /* a darker edge under each street, so that white streets stand out */
+        pane: "basemap", interactive: false,
+        style: function (f) {
+          return { color: "#b9b2a6", weight: STYLES[f.properties.kind].weight + 3, className: "basemap-casing" };
+        },
+      }).addTo(group);
+      map.getContainer().classList.add("has-basemap");
       L.geoJSON(shapes, {
         pane: "basemap", interactive: false,
         style: function (f) {
