@@ -37,7 +37,7 @@ LAYERS = [
     (r"^sousveillance\.device\.geo\b", "geo"),
     (r"^sousveillance\.device\.survey\b", "survey"),
     (r"^sousveillance\.device\.service\b", "service"),
-    (r"^sousveillance\.device\.review\b", "review"),
+    (r"^sousveillance\.device\.(review|basemap)\b", "review"),  # basemap: the review map's offline streets
     (r"^sousveillance\.sync\.(wire|tags|export)\b", "formats"),  # what leaves the device, read by both ends
     (r"^sousveillance\.sync\.server\b", "server"),
     (r"^sousveillance\.sync\b", "sync"),  # the device side of sync: outbox, uploader, OSM upload

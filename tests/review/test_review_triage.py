@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sousveillance.device.config import ConfigError, load_config
+from sousveillance.config import ConfigError, load_config
 from sousveillance.device.store import Store
 
 
