@@ -5,6 +5,7 @@ Every sub-command imports its heavy libraries (torch, Ultralytics) only when it 
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import click
 from sousveillance.lazy import LazyGroup
 
 from .data.cli import convert, dataset
+from .data.realset_cli import realset
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ def model() -> None:
 
 model.add_command(dataset)
 model.add_command(convert)
+model.add_command(realset)
 
 
 @model.command("import-tflite")

@@ -24,6 +24,12 @@ def runs_dir() -> Path:
     return default if os.access(default.parent, os.W_OK) else Path.home() / ".cache" / "sousveillance" / "runs"
 
 
+def realset_images() -> Path:
+    """The real-photo set's normalised images (``model realset fetch``): ``$SOUSVEILLANCE_REALSET`` or RUNS/realset."""
+    env = os.environ.get("SOUSVEILLANCE_REALSET")
+    return Path(env) if env else runs_dir() / "realset" / "images"
+
+
 def offline_env() -> None:
     """Ultralytics never downloads or pip-installs anything, and stays quiet: the one place this is set (the CLI,
     the YOLO detector and every model command call it before Ultralytics is imported; values already in the

@@ -40,6 +40,7 @@ class Source:
     split: str = "train"
     repeat: int = 1
     tile: bool = True  # add native-resolution tiles of large train images
+    labels: tuple[Path, ...] = ()  # label file of each image; default: Ultralytics' images/ -> labels/ convention
 
 
 @dataclass(slots=True)
@@ -81,6 +82,24 @@ def real_sources(real_root: Path, repeat: int = 1) -> list[Source]:
         Source("real", tuple(real_root / p for p in split["train"]), "train", repeat),
         Source("real", tuple(real_root / p for p in split["val"]), "val", 1),
     ]
+
+
+def realset_sources(images_dir: Path, repeat: int = 1, **files: Path) -> tuple[list[Source], list[str]]:
+    """The real-photo set of the committed manifest (fetched into ``images_dir``), split by source repository.
+
+    Returns the train and val sources and one line per photo left out (refused manifest row, such as one from an
+    excluded evaluation repository; not fetched; unlabelled). ``files``: ``manifest``, ``labels_dir``, ``split_file``
+    other than the committed ones.
+    """
+    from .realset import load_set
+
+    s = load_set(images_dir, **files)
+    out = []
+    for split, k in (("train", repeat), ("val", 1)):
+        photos = s.split(split)
+        if photos:
+            out.append(Source("realset", tuple(p.image for p in photos), split, k, labels=tuple(p.labels for p in photos)))
+    return out, s.notes
 
 
 def _tiles(width: int, height: int, size: int, overlap: float = 0.25) -> list[tuple[int, int]]:
@@ -135,13 +154,14 @@ def assemble(
             for old in d.iterdir():
                 old.unlink()
     for src in sources:
-        for img in src.images:
+        for n, img in enumerate(src.images):
             if not img.is_file():
                 raise FileNotFoundError(f"{src.name}: image not found: {img}")
-            boxes = read_labels(label_path_for(img))
+            label = src.labels[n] if src.labels else label_path_for(img)
+            boxes = read_labels(label)
             bad = [b for b in boxes if not 0 <= b.class_id < len(CLASS_NAMES)]
             if bad:
-                raise ValueError(f"{label_path_for(img)}: class id {bad[0].class_id} outside 0..3")
+                raise ValueError(f"{label}: class id {bad[0].class_id} outside 0..3")
             for k in range(src.repeat):
                 stem = f"{src.name}_{k}_{img.stem}" if src.repeat > 1 else f"{src.name}_{img.stem}"
                 _link(img, out / "images" / src.split / f"{stem}{img.suffix.lower()}")

@@ -18,6 +18,8 @@ import click
 @click.option("--extra", multiple=True, type=click.Path(path_type=Path), help="Other YOLO folder for train.")
 @click.option("--walks", multiple=True, type=click.Path(path_type=Path), help="Walk database (reviewed cameras).")
 @click.option("--real/--no-real", default=True, show_default=True, help="Use ../shared/data/real (train + val).")
+@click.option("--realset", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The real-photo set's fetched images (`model realset fetch`): its train and val splits.")  # fmt: skip
 @click.option("--real-repeat", default=3, show_default=True, help="Oversample the real train photos.")
 @click.option("--imgsz", default=640, show_default=True, help="Training size (and tile size).")
 @click.option("--tile/--no-tile", default=True, show_default=True, help="Add native-resolution tiles.")
@@ -36,6 +38,7 @@ def dataset(
     extra: tuple[Path, ...],
     walks: tuple[Path, ...],
     real: bool,
+    realset: Path | None,
     real_repeat: int,
     imgsz: int,
     tile: bool,
@@ -52,9 +55,10 @@ def dataset(
     Example:
       sousveillance model dataset --synth /work/runs/synth/v1 --walks ~/sousveillance/walks.db -o /work/runs/ds
       sousveillance model dataset --synth /work/runs/synth/v1 --real-soft 2 --real-far 60 -o /work/runs/ds
+      sousveillance model dataset --realset /work/runs/realset/images --synth /work/runs/synth/v1 -o /work/runs/ds
     """
     from . import augment
-    from .assemble import assemble, folder_source, real_sources
+    from .assemble import assemble, folder_source, real_sources, realset_sources
     from .walks import WalkExportError, export_walks
     from ..paths import shared_data
 
@@ -79,6 +83,11 @@ def dataset(
                 sources.append(folder_source("realvar", folder, tile=False))
         elif variants_asked:
             raise click.UsageError("--real-soft, --real-far and --real-backlit need the real photos (drop --no-real)")
+        if realset:
+            found, notes = realset_sources(realset, repeat=real_repeat)
+            for note in notes:
+                click.echo(f"realset: {note}", err=True)
+            sources += found
         sources += [folder_source(f"synth{i}", p, tile=synth_tiles, limit=synth_max) for i, p in enumerate(synth)]
         sources += [folder_source(f"extra{i}", p) for i, p in enumerate(extra)]
         summary = assemble(out, sources, imgsz=imgsz, tile=tile)
