@@ -154,58 +154,74 @@ def soup_cmd(run_dir: Path, start: Path | None, weight: float) -> None:
               help="Weights (.pt, .onnx, NCNN folder); default: the shipped .pt.")  # fmt: skip
 @click.option("--conf", default=0.30, show_default=True, help="Operating threshold (the device's detector.conf).")
 @click.option("--imgsz", default=640, show_default=True, help="Inference size (the device's default).")
-@click.option("--val", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Folder of labelled images (YOLO layout); default: the real val photos.")  # fmt: skip
+@click.option("--data", default=None,
+              help="Validation set: realset, shared, a data.yaml or a folder of labelled images (YOLO layout); "
+              "default: the real-photo set's val split once it has 100 photos, else the shared val photos.")  # fmt: skip
+@click.option("--val", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, hidden=True,
+              help="Old name of --data FOLDER.")  # fmt: skip
 @click.option("--negatives", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of images without cameras; default: ../shared/data/negatives.")  # fmt: skip
 @click.option("--as", "as_name", default=None, help="Record as a row of the init comparison instead (e.g. scratch).")
-@click.option("--card/--no-card", default=True, show_default=True, help="Rewrite models/MODEL_CARD.md.")
+@click.option("--card/--no-card", default=True, show_default=True,
+              help="Record the evaluation in models/card/ and rewrite models/MODEL_CARD.md; --no-card writes "
+              "nothing under models/ (but --as still adds its comparison row).")  # fmt: skip
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the whole report (metrics, intervals, speed) to this file.")  # fmt: skip
+@click.option("--resamples", default=1000, show_default=True, help="Bootstrap resamples of the 90 % intervals.")
 @click.option("--threads", default=2, show_default=True)
 def eval_cmd(
-    weights: Path | None,
-    conf: float,
-    imgsz: int,
-    val: Path | None,
-    negatives: Path | None,
-    as_name: str | None,
-    card: bool,
-    threads: int,
-) -> None:
-    """Evaluate on the real validation photos and the street negatives; write the model card.
+    weights: Path | None, conf: float, imgsz: int, data: str | None, val: Path | None, negatives: Path | None,
+    as_name: str | None, card: bool, json_out: Path | None, resamples: int, threads: int,
+) -> None:  # fmt: skip
+    """Evaluate on real validation photos and street negatives, with bootstrap 90 % intervals; write the model card.
 
     \b
-    Example:
+    Examples:
       sousveillance model eval --model models/weights/sousveillance-n.pt
+      sousveillance model eval --model /work/runs/sv-main11/weights/last.pt --data realset --no-card --json r.json
       sousveillance model eval --model /work/runs/cmp/cmp-scratch/weights/best.pt --as scratch --no-card
     """
     from dataclasses import asdict
 
     from . import card as card_mod
     from . import PT_PATH
-    from .data.yolo import find_images
-    from .evaluate import EvalSettings, evaluate, negative_images, real_val_images
+    from .evaluate import EvalSettings, evaluate, negative_images, validation_set
 
     weights = weights or PT_PATH
     if not weights.exists():
         raise click.ClickException(f"model not found: {weights}")
+    record_eval = card and not as_name  # only then are the card's records and failure crops rewritten
     try:
-        val_images = tuple(find_images(val)) if val else real_val_images()
+        vs = validation_set(str(val) if val else data)
+        if not vs.images:
+            raise FileNotFoundError(f"no images in the validation set {vs.name}")
         negs = negative_images(negatives)
-        s = EvalSettings(weights, imgsz, conf, val_images=val_images, negatives=negs, threads=threads)
-        report = evaluate(s, failures_dir=None if as_name else card_mod.records_dir())
-    except FileNotFoundError as exc:
+        s = EvalSettings(weights, imgsz, conf, val_images=vs.images, negatives=negs, threads=threads,
+                         val_labels=vs.labels, resamples=resamples)  # fmt: skip
+        report = evaluate(s, failures_dir=card_mod.records_dir() if record_eval else None)
+    except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    m = report.metrics
+    m, iv = report.metrics, report.intervals
+    ci = {k: f"[{v['low']:.3f}, {v['high']:.3f}]" for k, v in iv.items()}
+    click.echo(f"validation: {vs.description}: {m.images} photos, {m.camera_boxes} camera boxes; "
+               f"{report.negatives} negatives; 90 % bootstrap intervals of {resamples} resamples")  # fmt: skip
     click.echo(
-        f"camera AP50 {m.camera_ap50:.3f}  recall@{conf:.2f} {m.camera_recall:.3f}  precision {m.camera_precision:.3f}"
-        f"  mAP50 {m.map50:.3f}  mAP50-95 {m.map50_95:.3f}  FP/negative {report.fp_per_negative:.3f}"
+        f"camera AP50 {m.camera_ap50:.3f} {ci['camera_ap50']}  recall@{conf:.2f} {m.camera_recall:.3f} "
+        f"{ci['camera_recall']}  small recall {m.by_size['small']['recall']:.3f} {ci['small_recall']}  "
+        f"FP/negative {report.fp_per_negative:.3f} {ci['fp_per_negative']}"
     )
+    click.echo(f"  precision {m.camera_precision:.3f}  mAP50 {m.map50:.3f}  mAP50-95 {m.map50_95:.3f}")
     for size, v in m.by_size.items():
         click.echo(f"  {size:<7} boxes {int(v['boxes']):>3}  AP50 {v['ap50']:.3f}  recall {v['recall']:.3f}")
     click.echo("  per class AP50: " + ", ".join(f"{k} {v:.3f}" for k, v in m.per_class_ap50.items()))
     for sp in report.speed:
         click.echo(f"  speed: {sp.ms_per_image:.0f} ms/image ({sp.runtime}, {sp.imgsz} px, {sp.threads} threads)")
     command = _command_line() or f"sousveillance model eval --model {weights}"
+    result = {**asdict(report), "imgsz": imgsz, "command": command,
+              "data": {"name": vs.name, "description": vs.description}}  # fmt: skip
+    if json_out:
+        json_out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+        click.echo(f"report: {json_out}")
     if as_name:
         rec = card_mod.load("compare") or {"rows": [], "text": ""}
         rows = [r for r in rec["rows"] if r["name"] != as_name]
@@ -213,12 +229,10 @@ def eval_cmd(
                      "map50": m.map50, "command": command})  # fmt: skip
         rec["rows"] = rows
         card_mod.record("compare", rec)
-    else:
-        card_mod.record("eval", {**asdict(report), "imgsz": imgsz, "command": command})
+    elif record_eval:
+        card_mod.record("eval", result)
     if card:
         click.echo(f"model card: {card_mod.write_card()}")
-
-
 
 
 @model.command("export")

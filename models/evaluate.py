@@ -2,7 +2,11 @@
 
 Predictions for AP are taken at confidence 0.001 (the whole precision/recall curve); recall, precision and the false
 positives per negative image are read at the operating threshold (the device's ``detector.conf``). Images are run
-whole at the device's default size (640), the way the survey loop runs them without tiling.
+whole at the device's default size (640), the way the survey loop runs them without tiling. The headline figures
+carry a bootstrap 90 % interval (``bootstrap.py``).
+
+The validation set (``validation_set``): the real-photo set's val split once it is the size issue 18 asks for
+(``realset.VAL_TARGETS``), else the val split of ``../shared/data/real``; or any data.yaml or YOLO folder.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ class EvalSettings:
     val_images: tuple[Path, ...] = ()
     negatives: tuple[Path, ...] = ()
     threads: int = 2
+    val_labels: tuple[Path, ...] = ()  # label file of each val image; default: the images/ -> labels/ convention
+    resamples: int = 1000  # bootstrap resamples of the intervals
+    seed: int = 0
 
 
 @dataclass(slots=True)
@@ -53,9 +60,62 @@ class EvalReport:
     recall_by_conf: dict[str, float]
     speed: list[Speed] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # example crops, relative to models/
+    intervals: dict[str, dict[str, Any]] = field(default_factory=dict)  # metric -> value, low, high (90 %)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=float)
+
+
+@dataclass(frozen=True, slots=True)
+class ValSet:
+    """Images to evaluate on, their label files (empty: the images/ -> labels/ convention) and what they are."""
+
+    name: str  # realset | shared | the path given
+    description: str
+    images: tuple[Path, ...]
+    labels: tuple[Path, ...] = ()
+
+
+def _realset_val() -> ValSet | None:
+    from .data.realset import SPLIT, load_set
+    from .paths import realset_images
+
+    if not SPLIT.is_file() or not realset_images().is_dir():
+        return None
+    val = load_set(realset_images()).split("val")
+    if not val:
+        return None
+    return ValSet(
+        "realset", "the val split of the real-photo set (`models/data/realset/`, split by source repository)",
+        tuple(p.image for p in val), tuple(p.labels for p in val),
+    )
+
+
+def validation_set(data: str | None = None) -> ValSet:
+    """``data``: None (the real set's val split when it is big enough, else the shared val photos), ``realset``,
+    ``shared``, a data.yaml (its ``val`` images) or a folder of labelled images (YOLO layout)."""
+    from .data.realset import VAL_TARGETS
+    from .data.yolo import find_images
+
+    if data in (None, "realset"):
+        rs = _realset_val()
+        if data == "realset" and rs is None:
+            raise FileNotFoundError("no labelled val photos of the real-photo set: run `model realset fetch` first")
+        if rs is not None and (data == "realset" or len(rs.images) >= VAL_TARGETS["photos"]):
+            return rs
+    if data in (None, "shared"):
+        return ValSet("shared", "the `val` split of `../shared/data/real/split.yaml`", real_val_images())
+    path = Path(str(data))
+    if path.is_file() and path.suffix in (".yaml", ".yml"):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        root = Path(spec.get("path") or path.parent)
+        root = root if root.is_absolute() else path.parent / root
+        vals = spec.get("val") or []
+        images = [im for v in ([vals] if isinstance(vals, str) else vals) for im in find_images(root / v)]
+        return ValSet(str(path), f"the val images of `{path}`", tuple(images))
+    if path.is_dir():
+        return ValSet(str(path), f"the labelled images of `{path}`", tuple(find_images(path)))
+    raise FileNotFoundError(f"validation data not found: {data} (give a data.yaml, a folder, realset or shared)")
 
 
 def real_val_images(real_root: Path | None = None) -> tuple[Path, ...]:
@@ -73,9 +133,9 @@ def negative_images(root: Path | None = None) -> tuple[Path, ...]:
     return tuple(sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
 
 
-def truth_boxes(image: Path, width: int, height: int) -> list[Box]:
+def truth_boxes(image: Path, width: int, height: int, labels: Path | None = None) -> list[Box]:
     out = []
-    for b in read_labels(label_path_for(image)):
+    for b in read_labels(labels or label_path_for(image)):
         x1, y1, x2, y2 = b.to_pixels(width, height)
         out.append(Box(x1, y1, x2, y2, b.class_id))
     return out
@@ -156,11 +216,12 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_missed: int 
     results: list[ImageResult] = []
     probe: np.ndarray | None = None  # the first validation photo, for the speed figure
     missed: list[tuple[np.ndarray, Box, str]] = []
-    for path in s.val_images:
+    for n, path in enumerate(s.val_images):
         image = read_image(path)
         probe = image if probe is None else probe
         h, w = image.shape[:2]
-        res = ImageResult(path.name, truth_boxes(path, w, h), predict(model, image, s.imgsz, 0.001, s.iou))
+        truth = truth_boxes(path, w, h, s.val_labels[n] if s.val_labels else None)
+        res = ImageResult(path.name, truth, predict(model, image, s.imgsz, 0.001, s.iou))
         results.append(res)
         cams = [b for b in res.truth if b.class_id in CAMERA_IDS]
         kept = [b for b in res.predictions if b.confidence >= s.conf and b.class_id in CAMERA_IDS]
@@ -181,6 +242,7 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_missed: int 
             if b.confidence >= s.conf and b.class_id in CAMERA_IDS
         ]
     grid = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
+    from .bootstrap import headline_intervals
     from .metrics import recall_at
 
     report = EvalReport(
@@ -190,6 +252,7 @@ def evaluate(s: EvalSettings, failures_dir: Path | None = None, max_missed: int 
         fp_per_negative=false_positives_per_image(negatives, s.conf),
         fp_per_negative_by_conf={f"{c:.2f}": false_positives_per_image(negatives, c) for c in grid},
         recall_by_conf={f"{c:.2f}": recall_at(results, CAMERA_IDS, c) for c in grid},
+        intervals=headline_intervals(results, negatives, s.conf, s.resamples, s.seed),
     )
     if probe is not None:
         runtime = "ncnn" if s.model.is_dir() else s.model.suffix.lstrip(".").replace("pt", "pytorch")

@@ -105,37 +105,55 @@ def _select(box: Box, classes: tuple[int, ...]) -> bool:
     return box.class_id in classes
 
 
+def image_matches(
+    im: ImageResult, classes: tuple[int, ...], iou_thr: float = 0.5, size: str | None = None
+) -> tuple[list[float], list[int], int]:
+    """One image's share of an AP: (confidences, outcomes 1 TP / 0 FP, counted ground-truth boxes).
+
+    Matching never crosses images, so an AP over any multiset of images (a bootstrap resample) is the AP of their
+    concatenated shares.
+    """
+    lo, hi = SIZES[size] if size else (0.0, float("inf"))
+    truth = [b for b in im.truth if _select(b, classes)]
+    preds = [b for b in im.predictions if _select(b, classes)]
+    ig_t = [not lo <= b.area < hi for b in truth]
+    ig_p = [not lo <= b.area < hi for b in preds]
+    c, t = _match(preds, truth, iou_thr, ig_t, ig_p)
+    return c, t, ig_t.count(False)
+
+
 def ap(
     images: list[ImageResult], classes: tuple[int, ...], iou_thr: float = 0.5, size: str | None = None
 ) -> float:
     """AP over ``classes`` merged into one (class-agnostic when several), optionally for one box size."""
-    lo, hi = SIZES[size] if size else (0.0, float("inf"))
     confs: list[float] = []
     tps: list[int] = []
     n_truth = 0
     for im in images:
-        truth = [b for b in im.truth if _select(b, classes)]
-        preds = [b for b in im.predictions if _select(b, classes)]
-        ig_t = [not lo <= b.area < hi for b in truth]
-        ig_p = [not lo <= b.area < hi for b in preds]
-        c, t = _match(preds, truth, iou_thr, ig_t, ig_p)
+        c, t, n = image_matches(im, classes, iou_thr, size)
         confs += c
         tps += t
-        n_truth += ig_t.count(False)
+        n_truth += n
     return average_precision(confs, tps, n_truth)
+
+
+def image_recall(im: ImageResult, classes: tuple[int, ...], conf: float, size: str | None = None) -> tuple[int, int]:
+    """(ground-truth boxes found at IoU >= 0.5 by predictions with confidence >= ``conf``, boxes counted)."""
+    lo, hi = SIZES[size] if size else (0.0, float("inf"))
+    truth = [b for b in im.truth if _select(b, classes)]
+    preds = [b for b in im.predictions if _select(b, classes) and b.confidence >= conf]
+    counted = [lo <= b.area < hi for b in truth]
+    _, t = _match(preds, truth, 0.5, [not x for x in counted], [True] * len(preds))
+    return sum(t), sum(counted)
 
 
 def recall_at(images: list[ImageResult], classes: tuple[int, ...], conf: float, size: str | None = None) -> float:
     """Share of ground-truth boxes found at IoU >= 0.5 by predictions with confidence >= ``conf``."""
-    lo, hi = SIZES[size] if size else (0.0, float("inf"))
     found = total = 0
     for im in images:
-        truth = [b for b in im.truth if _select(b, classes)]
-        preds = [b for b in im.predictions if _select(b, classes) and b.confidence >= conf]
-        counted = [lo <= b.area < hi for b in truth]
-        c, t = _match(preds, truth, 0.5, [not x for x in counted], [True] * len(preds))
-        found += sum(t)
-        total += sum(counted)
+        f, n = image_recall(im, classes, conf, size)
+        found += f
+        total += n
     return found / total if total else float("nan")
 
 
