@@ -81,39 +81,56 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
 
 @model.command("train")
 @click.option("--data", type=click.Path(path_type=Path), required=True, help="data.yaml of the dataset.")
+@click.option("--recipe", type=click.Choice(["auto", "gpu", "cpu"]), default="auto", show_default=True,
+              help="gpu: 1280 px, batch 32, 150 epochs; cpu: 640 px, batch 8, 30 epochs; auto: gpu when PyTorch "
+              "sees a CUDA device. --imgsz, --batch, --epochs, --device and --threads override it.")  # fmt: skip
+@click.option("--arch", type=click.Choice(["n", "p2"]), default="n", show_default=True,
+              help="n: YOLOv8n (8.7 GFLOPs at 640 px); p2: YOLOv8n + a stride-4 head for tiny cameras, about "
+              "17 GFLOPs at 640 px: OVER the device's 9 GFLOPs budget, an experiment only.")  # fmt: skip
 @click.option("--name", default="sousveillance-n", show_default=True, help="Run name (resumes when it exists).")
 @click.option("--init", default="coco-tflite", show_default=True,
               help="coco-tflite | scratch | weights.pt (e.g. the shipped models/weights/sousveillance-n.pt, kept whole)")
-@click.option("--epochs", default=30, show_default=True)
+@click.option("--epochs", type=int, default=None, help="Epochs (default: the recipe's).")
 @click.option("--hours", type=float, default=None, help="Wall-clock budget (overrides --epochs).")
-@click.option("--imgsz", default=640, show_default=True)
-@click.option("--batch", default=8, show_default=True)
-@click.option("--device", default=None, help="cpu, 0, ... (default: GPU when present).")
-@click.option("--threads", default=2, show_default=True, help="Torch CPU threads.")
+@click.option("--imgsz", type=int, default=None, help="Training size (default: the recipe's).")
+@click.option("--batch", type=int, default=None, help="Batch size (default: the recipe's).")
+@click.option("--device", default=None, help="cpu, 0, ... (default: the recipe's).")
+@click.option("--threads", type=int, default=None, help="Torch CPU threads (default: the recipe's).")
 @click.option("--fraction", default=1.0, show_default=True, help="Share of the train images to use.")
 @click.option("--project", type=click.Path(path_type=Path), default=None, help="Runs folder (default /work/runs).")
 def train_cmd(
-    data: Path, name: str, init: str, epochs: int, hours: float | None, imgsz: int, batch: int,
-    device: str | None, threads: int, fraction: float, project: Path | None,
+    data: Path, recipe: str, arch: str, name: str, init: str, epochs: int | None, hours: float | None,
+    imgsz: int | None, batch: int | None, device: str | None, threads: int | None, fraction: float,
+    project: Path | None,
 ) -> None:  # fmt: skip
-    """Train (or resume) the detector with Ultralytics, offline.
+    """Train (or resume) the detector with Ultralytics, offline, with the GPU or the CPU recipe.
+
+    The recipe that ran and the device are recorded with the run (RUN/sousveillance.json) and reach the model card
+    when the run is shipped.
 
     \b
     Examples:
-      nice -n 10 sousveillance model train --data /work/runs/ds/data.yaml --hours 0.6
+      sousveillance model train --data /work/runs/ds/data.yaml              # gpu recipe when a GPU is there
+      nice -n 10 sousveillance model train --data /work/runs/ds/data.yaml --recipe cpu --hours 0.6
       # improve the shipped model with your reviewed walks (every weight of it is the start)
       sousveillance model train --data /work/runs/walks/data.yaml --init models/weights/sousveillance-n.pt
     """
-    from .train import TrainSettings, train
+    from .recipes import RecipeError, pick_recipe, settings_for
+    from .train import train
 
-    s = TrainSettings(data, name, init, epochs, hours, imgsz, batch, device, threads, fraction=fraction)
     try:
-        r = train(s, project)
+        r = pick_recipe(recipe, device=device)
+        s = settings_for(r, data, arch=arch, imgsz=imgsz, batch=batch, epochs=epochs, device=device, threads=threads,
+                         name=name, init=init, hours=hours, fraction=fraction)  # fmt: skip
+    except RecipeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"recipe {s.recipe}: {s.imgsz} px, batch {s.batch}, {s.epochs} epochs on {s.device}, {s.arch}")
+    try:
+        result = train(s, project)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{'resumed' if r.resumed else 'trained'} {r.run_dir} in {r.seconds:.0f} s; best: {r.best}")
-
-
+    click.echo(f"{'resumed' if result.resumed else 'trained'} {result.run_dir} in {result.seconds:.0f} s; "
+               f"best: {result.best}")  # fmt: skip
 
 
 def _command_line() -> str:
@@ -223,7 +240,7 @@ def eval_cmd(
         json_out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
         click.echo(f"report: {json_out}")
     if as_name:
-        rec = card_mod.load("compare") or {"rows": [], "text": ""}
+        rec = card_mod.load("compare") or {"rows": []}
         rows = [r for r in rec["rows"] if r["name"] != as_name]
         rows.append({"name": as_name, "camera_ap50": m.camera_ap50, "camera_recall": m.camera_recall,
                      "map50": m.map50, "command": command})  # fmt: skip

@@ -43,6 +43,8 @@ class TrainSettings:
     patience: int = 50
     seed: int = 0
     fraction: float = 1.0
+    recipe: str = "cpu"  # the recipe these settings came from (recipes.py), recorded for the card
+    arch: str = ARCH  # the network's yaml: yolov8n.yaml, or yolov8n-p2.yaml (a stride-4 head, over budget)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +208,11 @@ def train(
         )
         if s.hours:
             args["time"] = s.hours
-        log.info("training %s: %s", s.name, args)
-        yolo = YOLO(pretrained if isinstance(pretrained, str) else ARCH)
+        log.info("training %s (%s recipe, %s): %s", s.name, s.recipe, s.arch, args)
+        if s.arch != ARCH:  # another network: built from its yaml, the start's matching layers loaded into it
+            yolo = YOLO(s.arch)
+        else:
+            yolo = YOLO(pretrained if isinstance(pretrained, str) else ARCH)
         _add_callbacks(yolo, callbacks)
         yolo.train(**args, trainer=_whole_start_trainer())
     seconds = time.monotonic() - t0
@@ -221,12 +226,28 @@ def _add_callbacks(yolo: Any, callbacks: dict[str, Callable[[Any], None]] | None
         yolo.add_callback(event, fn)
 
 
-def _record_run(run_dir: Path, s: TrainSettings, device: str, seconds: float) -> None:
-    """Command, device and wall time summed over resumed sessions, for the model card."""
+def device_name(device: str) -> str:
+    """What ran the training, in words: the GPU's name, or the CPU."""
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    try:
+        index = int(device.split(",")[0])
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    except (ValueError, RuntimeError, AssertionError):
+        return device
+
+
+def _record_run(run_dir: Path, s: TrainSettings, device: str, seconds: float, name: str | None = None) -> None:
+    """Command, recipe, device and wall time summed over resumed sessions, for the model card."""
     path = run_dir / "sousveillance.json"
     meta = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     meta["seconds"] = float(meta.get("seconds", 0.0)) + seconds
     meta["sessions"] = int(meta.get("sessions", 0)) + 1
     meta.setdefault("command", " ".join(["sousveillance", *sys.argv[1:]]) if sys.argv[1:2] == ["model"] else "")
-    meta.update(device=device, init=s.init)
+    meta.setdefault("recipe", s.recipe)  # a resumed run keeps the recipe it started with
+    meta.setdefault("arch", s.arch)
+    meta.update(device=device, device_name=name or device_name(device), init=s.init)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(meta, indent=2), encoding="utf-8")

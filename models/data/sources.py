@@ -5,7 +5,7 @@
   validation set built by this project, or that evaluation means nothing.
 * ``ALREADY_USED``: repositories whose photos are in ``../shared/data`` already; taking them again would put the
   shared validation photos into the real set's training split.
-* ``ALLOWED_LICENCES``: the licence families the issue allows (MIT, Apache-2.0, BSD, CC0, CC-BY, CC-BY-SA, GPL, ISC,
+* ``_ALLOWED``: the licence families the issue allows (MIT, Apache-2.0, BSD, CC0, CC-BY, CC-BY-SA, GPL, ISC,
   Unlicense), as SPDX identifiers or their prefixes. Non-commercial, no-derivatives and unknown licences are refused.
 
 Repository names are compared without case (GitHub treats ``Owner/Name`` and ``owner/name`` as one).

@@ -231,3 +231,17 @@ def test_soup_averages_a_fine_tune_with_the_shipped_model_and_ships_it(tiny_data
     result = CliRunner().invoke(model, ["soup", "--run", str(r.run_dir), "--weight", "1.5"])
     assert result.exit_code != 0 and "--weight" in result.output
     assert _differing(_float_state(YOLO(str(soup)).model), mixed) == []
+
+
+def test_p2_architecture_option_trains_a_stride_4_head(tiny_data, tmp_path):
+    from sousveillance.models.recipes import pick_recipe, settings_for
+
+    s = settings_for(pick_recipe("cpu"), tiny_data, arch="p2", name="p2", init="scratch", epochs=1, imgsz=64,
+                     batch=4)  # fmt: skip
+    r = train(s, project=tmp_path)
+    from ultralytics import YOLO
+
+    m = YOLO(str(r.best)).model
+    assert [int(x) for x in m.model[-1].stride] == [4, 8, 16, 32]
+    meta = yaml.safe_load((tmp_path / "p2" / "sousveillance.json").read_text())
+    assert (meta["recipe"], meta["arch"], meta["device_name"]) == ("cpu", "yolov8n-p2.yaml", "cpu")
