@@ -1,6 +1,7 @@
 """The walk database: one SQLite file (opens in Datasette as is) with crops as JPEG files next to it."""
 
 from .db import DiskFullError, Store, StoreError
+from .photos import PhotoBox, PhotoRow
 from .rows import (
     CameraRow,
     ConfirmedCamera,
@@ -30,4 +31,6 @@ __all__ = [
     "SightingRow",
     "WalkRecord",
     "WalkRow",
+    "PhotoBox",
+    "PhotoRow",
 ]

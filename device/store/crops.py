@@ -34,13 +34,16 @@ ORDER BY w.started_at, w.id, c.id
 class CropFiles(Connection):
     def save_crop(self, walk_id: int, name: str, image: np.ndarray, *, quality: int = 90) -> str:
         """Write a JPEG crop atomically; returns its path relative to the database folder."""
+        return self.write_jpeg(Path(CROPS_DIR) / str(walk_id) / f"{name}.jpg", image, quality=quality)
+
+    def write_jpeg(self, rel: Path, image: np.ndarray, *, quality: int = 90) -> str:
+        """Write a JPEG next to the database (``rel`` relative to its folder) atomically; returns ``rel``."""
         import cv2  # noqa: PLC0415
 
-        rel = Path(CROPS_DIR) / str(walk_id) / f"{name}.jpg"
         dest = self.root / rel
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if not ok:
-            raise StoreError(f"could not encode crop {name}")
+            raise StoreError(f"could not encode {rel.name}")
         tmp = dest.with_suffix(".jpg.tmp")
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -50,8 +53,8 @@ class CropFiles(Connection):
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             if is_disk_full(exc):
-                raise DiskFullError(f"disk full writing crop {rel}") from exc
-            raise StoreError(f"could not write crop {rel}: {exc}") from exc
+                raise DiskFullError(f"disk full writing {rel}") from exc
+            raise StoreError(f"could not write {rel}: {exc}") from exc
         return rel.as_posix()
 
     def save_context(self, walk_id: int, name: str, region: np.ndarray, box: "Box") -> str:
