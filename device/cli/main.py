@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "survey": ("sousveillance.device.commands:survey", "Survey live from the Pi camera and gpsd until stopped."),
     "replay": ("sousveillance.device.commands:replay", "Run the survey loop on a recorded video and GPS track."),
     "demo": ("sousveillance.device.commands:demo", "Replay the bundled sample walk with the shipped model."),
+    "label": ("sousveillance.device.survey.photos:label", "Label photos of cameras: the model proposes, you verify."),
     "bench": ("sousveillance.device.bench.cli:bench", "Benchmarks: survey loop speed and memory, geolocation."),
     "review": ("sousveillance.device.review.cli:review", "Open the review web view for a walk database."),
     "basemap": ("sousveillance.device.basemap.cli:basemap", "Build the review map's offline street map from an OSM extract."),
