@@ -26,6 +26,7 @@ from ..basemap import Basemap, BasemapError
 from ..geo.settings import GeoSettings
 from ..store import Store, StoreError
 from . import decisions, queries
+from .photos import photo_routes
 from .security import Guard, GuardMiddleware
 from .settings import ReviewSettings
 from .tiles import TilesError, open_tiles
@@ -130,6 +131,8 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         walk = store.walk(request.path_params["walk_id"])
         if walk is None:
             return HTMLResponse("no such walk\n", status_code=404)
+        if store.is_photo_walk(walk.id):  # photos labelled without GPS: no map, their own page
+            return RedirectResponse(f"/walks/{walk.id}/photos", status_code=303)
         summary = queries.walk_summary(store, walk).as_dict()
         return page(request, "walk.html", walk=summary, config={"walk_id": walk.id})
 
@@ -308,7 +311,11 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         disposition = f'attachment; filename="{name}"'
         return Response(body, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
+    def reviewer_of(payload: dict) -> str:
+        return str(payload.get("reviewer") or settings.reviewer)[:80]
+
     routes = [
+        *photo_routes(store, reviewer_of, page),
         Route("/", index),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/walks/{walk_id:int}", walk_page),
