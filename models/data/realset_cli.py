@@ -121,6 +121,34 @@ def check_cmd(images: Path | None, manifest: Path, labels_dir: Path, split_file:
     click.echo("val targets (issue 18): " + ("met" if not short else "not met: " + "; ".join(short)))
 
 
+@realset.command("labels")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Labelling database made by `sousveillance label` and reviewed in `sousveillance review`.")  # fmt: skip
+@click.option("--labels", "labels_dir", type=click.Path(file_okay=False, path_type=Path), default=rs.LABELS_DIR,
+              show_default=True)  # fmt: skip
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=rs.MANIFEST, show_default=True)
+def labels_cmd(db: Path, labels_dir: Path, manifest: Path) -> None:
+    """Write the YOLO labels of every fully reviewed photo: confirmed boxes with their reviewed type.
+
+    Rejected boxes are dropped; a photo with a box still pending, or with no box, gives one line and is skipped.
+
+    \b
+    Example:
+      sousveillance label RUNS/realset/images --db labels.db && sousveillance review labels.db
+      sousveillance model realset labels --db labels.db
+    """
+    from .photolabels import LabelsError, export_labels
+
+    try:
+        s = export_labels(db, labels_dir, manifest)
+    except (LabelsError, rs.ManifestError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in s.skipped:
+        click.echo(line, err=True)
+    click.echo(f"{len(s.written)} label files ({s.boxes} camera boxes) written to {labels_dir}; "
+               f"{len(s.skipped)} photos skipped")  # fmt: skip
+
+
 def _rule(split_file: Path) -> tuple[float, str]:
     import yaml
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sousveillance.models.cli import model
 
 COMMANDS = ["import-tflite", "dataset", "convert", "train", "soup", "eval", "export", "realset", "realset fetch",
-            "realset split", "realset check"]
+            "realset split", "realset check", "realset labels"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
