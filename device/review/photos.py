@@ -90,18 +90,15 @@ def photo_routes(store: Store, reviewer: Callable[[dict], str], page: Callable[.
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
 
-    async def body(request: Request) -> Any:
-        raw = await request.body()
-        if not raw:
-            return {}
+    async def write(request: Request, fn: Callable[[Any], Response]) -> Response:
+        """``fn(payload)`` with the request's JSON body; bad input is a 400, a full disk or a busy database 503."""
         try:
-            return await request.json()
-        except ValueError:
-            raise BoxError("request body is not valid JSON") from None
-
-    def write(fn: Callable[[], Response]) -> Response:
-        try:
-            return fn()
+            raw = await request.body()
+            try:
+                payload = await request.json() if raw else {}
+            except ValueError:
+                raise BoxError("request body is not valid JSON") from None
+            return fn(payload)
         except (BoxError, decisions.DecisionError) as exc:
             return error(str(exc))
         except StoreError as exc:  # disk full, a kept photo gone
@@ -137,12 +134,8 @@ def photo_routes(store: Store, reviewer: Callable[[dict], str], page: Callable[.
         photo = store.photo(request.path_params["photo_id"])
         if photo is None:
             return error("no such photo", 404)
-        try:
-            payload = await body(request)
-        except BoxError as exc:
-            return error(str(exc))
 
-        def add() -> Response:
+        def add(payload: Any) -> Response:
             box = parse_box(payload, photo)
             kind = payload.get("camera_type")
             if kind not in CAMERA_CLASSES:
@@ -153,25 +146,21 @@ def photo_routes(store: Store, reviewer: Callable[[dict], str], page: Callable[.
             log.info("box drawn on photo %d: camera %d", photo.id, added.camera.id)
             return JSONResponse({"decision": decision.as_dict(), "photo": photo_json(store, photo)}, status_code=201)
 
-        return write(add)
+        return await write(request, add)
 
     async def api_fix_box(request: Request) -> Response:
         found = store.photo_box(request.path_params["sighting_id"])
         if found is None:
             return error("no such box on a photo", 404)
         photo, old = found
-        try:
-            payload = await body(request)
-        except BoxError as exc:
-            return error(str(exc))
 
-        def fix() -> Response:
+        def fix(payload: Any) -> Response:
             box = parse_box(payload, photo)
             d = Detection(box.x1, box.y1, box.x2, box.y2, 1.0, 0, old.camera.camera_type)
             store.set_photo_box(old.sighting.id, box, box_crop(_photo_image(store, photo), d))
             return JSONResponse({"photo": photo_json(store, photo)})
 
-        return write(fix)
+        return await write(request, fix)
 
     return [
         Route("/walks/{walk_id:int}/photos", photos_page),
