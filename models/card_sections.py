@@ -190,8 +190,12 @@ def validation(ev: dict[str, Any]) -> list[str]:
 def speed(ev: dict[str, Any], tr: dict[str, Any] | None, ex: dict[str, Any] | None) -> list[str]:
     lines = ["## Speed", ""]
     for sp in ev.get("speed", []):
-        lines.append(f"- This machine (2 shared x86 cores, {sp['threads']} threads), {sp['runtime']}, {sp['imgsz']} px: "
-                     f"{sp['ms_per_image']:.0f} ms per image (median of 10, with pre/post-processing).")  # fmt: skip
+        load, cores = sp.get("load_avg"), sp.get("cores") or 2
+        shared = "" if load is None else f"; load average {load:.1f} while measured" + (
+            ": other work shared the cores, so this is slower than the machine alone" if load > cores else "")
+        lines.append(f"- The evaluating machine ({cores} x86 cores, {sp['threads']} threads), {sp['runtime']}, "
+                     f"{sp['imgsz']} px: {sp['ms_per_image']:.0f} ms per image (median of 10, with pre/post-processing"
+                     f"{shared}).")  # fmt: skip
     for c in (ex or {}).get("checks", []):
         if c.get("speed"):
             lines.append(f"- {c['format']} export, 640 px: {c['speed']} (`{(ex or {}).get('command')}`).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class Speed:
     ms_per_image: float  # median over runs, this machine
     threads: int
     runtime: str  # pytorch | ncnn | onnx
+    load_avg: float | None = None  # the machine's 1-minute load average when measured: other work on the cores
+    cores: int | None = None
 
 
 @dataclass(slots=True)
@@ -165,7 +168,7 @@ def measure_speed(model: Any, image: np.ndarray, imgsz: int, threads: int, runti
         t = time.perf_counter()
         predict(model, image, imgsz, 0.25, 0.5)
         times.append((time.perf_counter() - t) * 1000)
-    return Speed(imgsz, float(np.median(times)), threads, runtime)
+    return Speed(imgsz, float(np.median(times)), threads, runtime, round(os.getloadavg()[0], 1), os.cpu_count())
 
 
 def _save_crop(image: np.ndarray, box: Box, out: Path, label: str) -> None:
