@@ -78,9 +78,10 @@ def render() -> str:
         "## Limits",
         "",
         "- The real photos are mostly US licence-plate readers and traffic cameras at close to medium range; domes and "
-        "PTZ cameras on European streets are learnt from synthetic images and the few real-set photos.",
-        "- The validation above runs whole images at 640 px; far cameras are the device's tile schedule's job "
-        "(`detector.schedule`), which the walk measure covers.",
+        "PTZ cameras on European streets are learnt from synthetic images (the real-photo set, `models/data/realset/`, "
+        "is where real ones come in).",
+        "- The validation above runs whole images at 640 px; far cameras are the job of the device's native-resolution "
+        "tiles, which the walk measure covers.",
         "- Every find goes through human review before it is shared: the model proposes, a person decides.",
         "",
     ]
