@@ -99,7 +99,7 @@ def test_eval_writes_the_card_from_its_numbers(tiny_data, tmp_path, monkeypatch)
     rec = json.loads((tmp_path / "card" / "eval.json").read_text())
     assert rec["metrics"]["images"] == 2 and rec["metrics"]["camera_boxes"] == 4
     card = (tmp_path / "card" / "MODEL_CARD.md").read_text()
-    assert "## Evaluation" in card and f"{rec['metrics']['camera_ap50']:.3f}" in card
+    assert "## Validation" in card and f"{rec['metrics']['camera_ap50']:.3f}" in card
     assert "sousveillance model eval" in card
     # every missed camera is on the card with what the model scored it, and no crop of an earlier run is left over
     missed = [f for f in rec["failures"] if f.startswith("missed-")]
