@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from ..store import PhotoBox, PhotoRow, Store, StoreError
+from ..store.crops import crop_around
 from ..types import CAMERA_CLASSES, Box, Detection
 from . import decisions
 from .queries import crop_url
@@ -85,8 +86,6 @@ def _photo_image(store: Store, photo: PhotoRow):
 
 def photo_routes(store: Store, reviewer: Callable[[dict], str], page: Callable[..., Response]) -> list[Route]:
     """Routes of the photo walks, for the review app (``reviewer(payload)``: who decides; ``page``: a template)."""
-    from ..survey.photos import box_crop  # noqa: PLC0415
-
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
 
@@ -141,7 +140,7 @@ def photo_routes(store: Store, reviewer: Callable[[dict], str], page: Callable[.
             if kind not in CAMERA_CLASSES:
                 raise BoxError(f"camera_type must be one of {', '.join(CAMERA_CLASSES)}")
             det = Detection(box.x1, box.y1, box.x2, box.y2, 1.0, CAMERA_CLASSES.index(kind), kind)
-            added = store.add_photo_box(photo, det, box_crop(_photo_image(store, photo), det), drawn=True)
+            added = store.add_photo_box(photo, det, crop_around(_photo_image(store, photo), det), drawn=True)
             decision = decisions.apply(store, added.camera.id, "confirm", {"camera_type": kind}, reviewer(payload))
             log.info("box drawn on photo %d: camera %d", photo.id, added.camera.id)
             return JSONResponse({"decision": decision.as_dict(), "photo": photo_json(store, photo)}, status_code=201)
@@ -156,8 +155,7 @@ def photo_routes(store: Store, reviewer: Callable[[dict], str], page: Callable[.
 
         def fix(payload: Any) -> Response:
             box = parse_box(payload, photo)
-            d = Detection(box.x1, box.y1, box.x2, box.y2, 1.0, 0, old.camera.camera_type)
-            store.set_photo_box(old.sighting.id, box, box_crop(_photo_image(store, photo), d))
+            store.set_photo_box(old.sighting.id, box, crop_around(_photo_image(store, photo), box))
             return JSONResponse({"photo": photo_json(store, photo)})
 
         return await write(request, fix)

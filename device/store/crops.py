@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..types import Box
 from .connection import Connection, DiskFullError, StoreError, is_disk_full
 from .rows import PrunableCrop
 
@@ -15,6 +16,25 @@ if TYPE_CHECKING:
     from ..types import Box
 
 CROPS_DIR = "crops"
+CROP_MARGIN = 0.35  # context around the box, as a fraction of its size (and 4 px more)
+CROP_MAX_SIDE = 320
+
+
+def crop_around(image: np.ndarray, box: Box) -> np.ndarray:
+    """The crop kept for a box: the box with context, clipped to the image, long side at most ``CROP_MAX_SIDE``."""
+    mx, my = box.width * CROP_MARGIN + 4, box.height * CROP_MARGIN + 4
+    h, w = image.shape[:2]
+    x1, y1 = max(int(box.x1 - mx), 0), max(int(box.y1 - my), 0)
+    x2, y2 = min(int(box.x2 + mx), w), min(int(box.y2 + my), h)
+    crop = image[y1:y2, x1:x2]
+    side = max(crop.shape[:2])
+    if side > CROP_MAX_SIDE:
+        import cv2  # noqa: PLC0415
+
+        scale = CROP_MAX_SIDE / side
+        size = (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    return crop.copy()
 
 # Extra views of a camera (not its best crop) and pole crops, of finished walks, oldest walk first.
 _EXTRA_CROPS = """

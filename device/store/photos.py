@@ -19,7 +19,7 @@ from ..types import Box, Detection, Sighting
 from .cameras import CameraRecords
 from .connection import StoreError, parse_utc, utcnow
 from .crops import CropFiles
-from .rows import CameraRow, SightingRow, from_mapping
+from .rows import CameraRow, SightingRow
 
 FRAMES_DIR = "frames"
 
@@ -67,17 +67,14 @@ class PhotoRecords(CameraRecords, CropFiles):
     def photos(self, walk_id: int) -> list[PhotoRow]:
         if not self.db["photos"].exists():
             return []
-        return [from_mapping(PhotoRow, r)
-                for r in self.db.query("SELECT * FROM photos WHERE walk_id = ? ORDER BY frame_index", [walk_id])]
+        return self.rows(PhotoRow, "SELECT * FROM photos WHERE walk_id = ? ORDER BY frame_index", [walk_id])
 
     def photo(self, photo_id: int) -> PhotoRow | None:
-        rows = list(self.db.query("SELECT * FROM photos WHERE id = ?", [photo_id]))
-        return from_mapping(PhotoRow, rows[0]) if rows else None
+        return self.row(PhotoRow, "SELECT * FROM photos WHERE id = ?", [photo_id])
 
     def photo_with_sha256(self, sha256: str) -> PhotoRow | None:
         """The photo already labelled from the same file, in any walk of this database."""
-        rows = list(self.db.query("SELECT * FROM photos WHERE sha256 = ? ORDER BY id LIMIT 1", [sha256]))
-        return from_mapping(PhotoRow, rows[0]) if rows else None
+        return self.row(PhotoRow, "SELECT * FROM photos WHERE sha256 = ? ORDER BY id LIMIT 1", [sha256])
 
     def is_photo_walk(self, walk_id: int) -> bool:
         if not self.db["photos"].exists():  # a database made before photo labelling, opened read-only
@@ -95,11 +92,11 @@ class PhotoRecords(CameraRecords, CropFiles):
     # -- boxes ---------------------------------------------------------------------------------------------------
     def photo_boxes(self, photo: PhotoRow) -> list[PhotoBox]:
         """The boxes on a photo, in the order they were added."""
-        rows = self.db.query(
+        sightings = self.rows(
+            SightingRow,
             "SELECT * FROM sightings WHERE walk_id = ? AND frame_index = ? AND camera_id IS NOT NULL ORDER BY id",
             [photo.walk_id, photo.frame_index],
         )
-        sightings = [from_mapping(SightingRow, r) for r in rows]
         cameras = {c.id: c for c in (self.camera(s.camera_id) for s in sightings if s.camera_id) if c}
         return [PhotoBox(s, cameras[s.camera_id]) for s in sightings if s.camera_id in cameras]
 
@@ -107,12 +104,12 @@ class PhotoRecords(CameraRecords, CropFiles):
         s = self.sighting(sighting_id)
         if s is None or s.camera_id is None:
             return None
-        rows = list(self.db.query("SELECT * FROM photos WHERE walk_id = ? AND frame_index = ?",
-                                  [s.walk_id, s.frame_index]))  # fmt: skip
+        photo = self.row(PhotoRow, "SELECT * FROM photos WHERE walk_id = ? AND frame_index = ?",
+                         [s.walk_id, s.frame_index])  # fmt: skip
         camera = self.camera(s.camera_id)
-        if not rows or camera is None:
+        if photo is None or camera is None:
             return None
-        return from_mapping(PhotoRow, rows[0]), PhotoBox(s, camera)
+        return photo, PhotoBox(s, camera)
 
     def _next_track(self, walk_id: int) -> int:
         return int(self.db.execute("SELECT coalesce(max(track_id), 0) + 1 FROM cameras WHERE walk_id = ?",

@@ -27,7 +27,8 @@ import numpy as np
 from ..capture.folder import IMAGE_SUFFIXES
 from ..detect.tiling import Tile, merge_detections
 from ..store import PhotoRow, Store, StoreError
-from ..types import CAMERA_CLASSES, Detection, Sighting
+from ..store.crops import crop_around
+from ..types import CAMERA_CLASSES, Detection
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +100,6 @@ def propose(detect: Callable[[np.ndarray], list[Detection]], image: np.ndarray, 
     return sorted(cams, key=lambda d: -d.confidence)[:MAX_PROPOSALS]
 
 
-def box_crop(image: np.ndarray, det: Detection) -> np.ndarray:
-    """The crop kept for a box: the recorder's (box + context, long side at most 320 px)."""
-    from .recorder import crop_of  # noqa: PLC0415
-
-    h, w = image.shape[:2]
-    return crop_of(image, Sighting(0, 0, 0.0, None, det, w, h, None, None))
-
-
 def photo_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
@@ -136,7 +129,7 @@ def label_photos(
             photo: PhotoRow = store.add_photo(walk_id, result.photos, path.name, image, sha256=sha)
             proposals = propose(detect, image, size)
             for det in proposals:
-                store.add_photo_box(photo, det, box_crop(image, det))
+                store.add_photo_box(photo, det, crop_around(image, det))
             store.set_photo_proposals(photo.id, len(proposals))
             result.photos += 1
             result.proposals += len(proposals)

@@ -17,16 +17,13 @@ import numpy as np
 
 from ..geo.locator import Locator, sighting_quality
 from ..store import Store
+from ..store.crops import crop_around
 from ..store.db import iso, utcnow
 from ..store.redact import context_of
 from ..track import Track
 from ..types import Box, Fix, Located, Sighting
 
 log = logging.getLogger(__name__)
-
-CROP_MARGIN = 0.35  # context around the box, as a fraction of its size
-CROP_MAX_SIDE = 320
-
 
 @dataclass(eq=False)
 class _Candidate:
@@ -50,19 +47,7 @@ class _TrackState:
 
 
 def crop_of(image: np.ndarray, s: Sighting) -> np.ndarray:
-    d = s.detection
-    mx, my = d.width * CROP_MARGIN + 4, d.height * CROP_MARGIN + 4
-    h, w = image.shape[:2]
-    x1, y1 = max(int(d.x1 - mx), 0), max(int(d.y1 - my), 0)
-    x2, y2 = min(int(d.x2 + mx), w), min(int(d.y2 + my), h)
-    crop = image[y1:y2, x1:x2]
-    side = max(crop.shape[:2])
-    if side > CROP_MAX_SIDE:
-        import cv2  # noqa: PLC0415
-
-        scale = CROP_MAX_SIDE / side
-        crop = cv2.resize(crop, (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    return crop.copy()
+    return crop_around(image, s.detection)
 
 
 class WalkRecorder:

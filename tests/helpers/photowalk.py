@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from sousveillance.device.store import PhotoRow, Store
-from sousveillance.device.survey.photos import box_crop
+from sousveillance.device.store.crops import crop_around
 from sousveillance.device.types import Detection
 
 # per photo: (file name, size, [(camera box, proposed class, confidence)])
@@ -53,7 +53,7 @@ def build_photo_walk(path: Path) -> PhotoWalk:
         out.cameras.append([])
         for (x1, y1, x2, y2), kind, conf in boxes:
             det = Detection(float(x1), float(y1), float(x2), float(y2), conf, ("dome", "fixed", "ptz").index(kind), kind)
-            b = store.add_photo_box(photo, det, box_crop(image, det))
+            b = store.add_photo_box(photo, det, crop_around(image, det))
             out.sightings[-1].append(b.sighting.id)
             out.cameras[-1].append(b.camera.id)
         store.set_photo_proposals(photo.id, len(boxes))
