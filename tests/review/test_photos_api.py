@@ -124,7 +124,7 @@ def test_a_walk_database_from_before_photo_labelling_opens_read_only(tmp_path):
     walk_id = store.start_walk(source="old.mp4")
     store.end_walk(walk_id)
     store.db.execute("DROP TABLE photos")
-    store.db.execute("DELETE FROM _migrations WHERE name = 'm006_photos'")
+    store.db.execute("DELETE FROM _migrations WHERE name = 'm007_photos'")
     store.db.conn.commit()
     store.close()
     app = build_app(tmp_path / "old" / "walks.db", ReviewSettings(read_only=True))
