@@ -18,12 +18,18 @@ log = logging.getLogger(__name__)
 
 __all__ = ["export", "sync"]
 
+EXIT_QUEUED = 75  # EX_TEMPFAIL: cameras are still queued (server unreachable); the next run resumes
+
 
 @click.command(
     epilog="""\b
 Example:
   SOUSVEILLANCE_TOKEN=sv_... sousveillance sync ~/sousveillance/walks.db --server https://carte.example.org
-  sousveillance sync --status        # what is still queued"""
+  sousveillance sync --status        # what is still queued
+
+\b
+Exit status: 0 everything sent; 1 error (bad token, no server, ...); 75 cameras are still queued (the server
+was unreachable or busy): run it again later, it resumes where it stopped."""
 )
 @db_argument
 @click.option("--server", "server", default=None, help="Campaign server URL (default: sync.server_url in the config).")
@@ -33,6 +39,7 @@ def sync(db: Path | None, server: str | None, status: bool) -> None:
 
     Resumes where it stopped: a cut connection or a reboot never sends a camera twice. The device token comes
     from env SOUSVEILLANCE_TOKEN or the systemd credential sync-token ($CREDENTIALS_DIRECTORY/sync-token).
+    Cameras inside a privacy zone are never sent (see sync/README.md for every field that is).
     """
     from . import outbox
     from .repository import SyncRepository
@@ -55,8 +62,20 @@ def sync(db: Path | None, server: str | None, status: bool) -> None:
     click.echo(report.summary())
     for line in report.rejected:
         click.echo(f"rejected: {line}", err=True)
-    if report.stopped and report.sent == 0 and report.pending:
-        raise click.ClickException(report.stopped)
+    code = exit_status(report)
+    if code == 1:
+        raise click.ClickException(report.stopped or "the server refused the device token")
+    if code == EXIT_QUEUED:
+        why = f": {report.stopped}" if report.stopped else ""
+        click.echo(f"Error: {report.pending} camera(s) still queued{why}", err=True)
+    sys.exit(code)
+
+
+def exit_status(report) -> int:  # noqa: ANN001 - a SyncReport (imported lazily)
+    """0 everything sent; 1 the server refused the device token; ``EXIT_QUEUED`` (75) cameras are still queued."""
+    if report.refused:
+        return 1
+    return EXIT_QUEUED if report.pending else 0
 
 
 @click.command(

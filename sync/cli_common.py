@@ -21,11 +21,12 @@ def load(server: str | None = None) -> Config:
 
 
 def open_store(db: Path | None, config: Config) -> Store:
-    """The walk database given (default ``store.database``); it must exist."""
+    """The walk database given (default ``store.database``); it must exist. It comes with the config's privacy
+    zones: every way out (sync, export, osm) opens it here."""
     path = db or config.store.database.expanduser()
     if not Path(path).exists():
         raise click.ClickException(f"no walk database at {path}")
     try:
-        return Store(path)
+        return Store(path, privacy=config.privacy)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -38,14 +38,17 @@ class EnqueueReport:
     queued: int = 0  # new or edited cameras put (back) into the outbox
     unchanged: int = 0
     retract: int = 0  # cameras no longer confirmed (rejected or merged after sending): withdrawn from the server
+    withdrawn: int = 0  # queued but never sent, now not to be sent (rejected, or inside a privacy zone): dropped
     unsendable: list[str] = field(default_factory=list)  # "uuid: reason"
 
 
 def enqueue_confirmed(store: Store, repo: SyncRepository) -> EnqueueReport:
-    """Put every confirmed camera into the outbox; an edited camera already sent goes back to pending.
+    """Put every confirmed camera outside the privacy zones into the outbox; an edited camera already sent goes
+    back to pending.
 
-    A camera in the outbox that is no longer confirmed (the reviewer rejected, reopened or merged it) is queued
-    for withdrawal from the server; confirmed again later, it is sent again.
+    A camera in the outbox that may no longer leave the device (the reviewer rejected, reopened or merged it, or it
+    lies inside a privacy zone) is withdrawn: dropped from the outbox when the server never received it, else
+    queued for withdrawal from the server. Confirmed (or released) again later, it is sent again.
     """
     report = EnqueueReport()
     existing = repo.queued()
@@ -66,9 +69,14 @@ def enqueue_confirmed(store: Store, repo: SyncRepository) -> EnqueueReport:
             repo.queue(feature["id"], item.camera.id, feature, digest)
             report.queued += 1
         for uuid, old in existing.items():
-            if uuid not in confirmed and old.state not in ("retract", "retracted"):
+            if uuid in confirmed or old.state in ("retract", "retracted"):
+                continue
+            if old.ever_sent:
                 repo.queue_retraction(uuid)
                 report.retract += 1
+            else:
+                repo.forget(uuid)
+                report.withdrawn += 1
     report.unsendable += [
         f"{c.uuid}: no position (place it on the review map to send it)"
         for c in store.cameras(state="confirmed")

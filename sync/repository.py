@@ -25,6 +25,7 @@ class OutboxRow:
     state: str  # pending | sent | rejected | retract | retracted
     crop_state: str  # none | pending | sent | rejected
     attempts: int
+    ever_sent: bool = False  # the server acknowledged it once (so withdrawing it means asking the server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ def _outbox_row(r: dict[str, Any]) -> OutboxRow:
         r["state"],
         r["crop_state"],
         r["attempts"],
+        r["sent_at"] is not None,
     )
 
 
@@ -77,6 +79,11 @@ class SyncRepository(Connection):
                 },
                 pk="camera_uuid",
             )
+
+    def forget(self, camera_uuid: str) -> None:
+        """Drop a camera the server never received from the outbox (its payload with it): nothing is sent."""
+        with self.batch() as db:
+            db.execute("DELETE FROM sync_outbox WHERE camera_uuid = ?", [camera_uuid])
 
     def queue_retraction(self, camera_uuid: str) -> None:
         with self.batch() as db:

@@ -44,6 +44,7 @@ class SyncReport:
     rejected: list[str] = field(default_factory=list)  # "uuid: reason"
     pending: int = 0  # still in the outbox after this run (server unreachable)
     stopped: str | None = None  # why the run stopped early
+    refused: bool = False  # the server refused the device token: retrying will not help until it is fixed
 
     @property
     def sent(self) -> int:
@@ -149,7 +150,7 @@ class Uploader:
                 report.stopped = f"server unreachable ({exc}); will resume on the next run"
                 break
             except SyncAuthError as exc:
-                report.stopped = str(exc)
+                report.stopped, report.refused = str(exc), True
                 break
         report.pending = sum(1 for _ in outbox.due(self.records, now=float("inf")))
         log.info("sync: %s", report.summary())

@@ -8,22 +8,26 @@ come from the environment or a systemd credential.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from sousveillance.device.capture.settings import CaptureSettings
 from sousveillance.device.detect.settings import DetectorSettings
 from sousveillance.device.geo.settings import GeoSettings
 from sousveillance.device.gps.settings import GpsSettings
+from sousveillance.device.privacy import PrivacySettings
 from sousveillance.device.review.settings import ReviewSettings
 from sousveillance.device.service.settings import ServiceSettings
 from sousveillance.device.store.settings import StoreSettings
 from sousveillance.device.track.settings import TrackerSettings
 from sousveillance.sync.settings import SyncSettings
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATHS = (Path("/etc/sousveillance/config.toml"), Path("~/.config/sousveillance/config.toml"))
 
@@ -38,8 +42,23 @@ class Config(BaseModel):
     geo: GeoSettings = GeoSettings()
     store: StoreSettings = StoreSettings()
     review: ReviewSettings = ReviewSettings()
+    privacy: PrivacySettings = PrivacySettings()
     service: ServiceSettings = ServiceSettings()
     sync: SyncSettings = SyncSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_privacy_zones(cls, data: Any) -> Any:
+        """``review.privacy_zones`` (before zones applied to everything) still works: it joins ``privacy.zones``."""
+        review = data.get("review") if isinstance(data, dict) else None
+        if isinstance(review, dict) and "privacy_zones" in review:
+            review = dict(review)
+            legacy = review.pop("privacy_zones") or []
+            privacy = dict(data.get("privacy") or {})
+            privacy["zones"] = [*(privacy.get("zones") or []), *legacy]
+            log.warning("config: review.privacy_zones is now [privacy] zones (it hides cameras too); please move it")
+            data = {**data, "review": review, "privacy": privacy}
+        return data
 
 
 class ConfigError(Exception):

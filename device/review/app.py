@@ -24,8 +24,9 @@ from starlette.templating import Jinja2Templates
 from ...sync.export import EXTENSIONS, FORMATS, MEDIA_TYPES, device_cameras, render
 from ..basemap import Basemap, BasemapError
 from ..geo.settings import GeoSettings
+from ..privacy import PrivacySettings
 from ..store import Store, StoreError
-from . import decisions, queries
+from . import decisions, queries, zones
 from .photos import photo_routes
 from .security import Guard, GuardMiddleware
 from .settings import ReviewSettings
@@ -92,10 +93,13 @@ def field_status(db_path: Path) -> dict[str, Any] | None:
 
 
 def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, guard: Guard | None = None,
-              geo: GeoSettings | None = None) -> Starlette:
-    """The ASGI app for one walk database. Raises StoreError / TilesError with a one-line message."""
+              geo: GeoSettings | None = None, privacy: PrivacySettings | None = None) -> Starlette:
+    """The ASGI app for one walk database. Raises StoreError / TilesError with a one-line message.
+
+    ``privacy``: the config's ``[privacy]`` section (its zones apply to the exports and the track shown here).
+    """
     settings = settings or ReviewSettings()
-    store = Store(db_path, readonly=settings.read_only)
+    store = Store(db_path, readonly=settings.read_only, privacy=privacy)
     ctx = ReviewContext(
         store=store, settings=settings,
         guard=guard or Guard.for_host(settings.host, pin=settings.pin, read_only=settings.read_only),
@@ -154,7 +158,8 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             session = request.state.session
             if not ctx.guard.check_csrf(session, str(form.get("csrf_token") or "")):
                 error = "the form expired: try again"
-            elif (error := ctx.guard.check_pin(str(form.get("pin") or ""))) is None:
+            elif (error := ctx.guard.check_pin(str(form.get("pin") or ""),
+                                               request.client.host if request.client else "")) is None:
                 session.authed = True
                 request.state.session_changed = True
                 return RedirectResponse("/", status_code=303)
@@ -176,7 +181,7 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             return _error("no such walk", 404)
         return JSONResponse({
             "walk": queries.walk_summary(store, walk).as_dict(),
-            "track": queries.track_segments(store, walk.id, settings.privacy_zones),
+            "track": queries.track_segments(store, walk.id),
             "mapped": [c.as_dict() for c in ctx.basemap.cameras] if ctx.basemap else [],
         })
 
@@ -272,8 +277,8 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         rel = request.path_params["path"]
         try:
             path = store.resolve_crop(rel)
-        except StoreError:
-            return _error("crop path outside the walk folder", 404)
+        except StoreError as exc:  # outside the walk folder, or not a path at all (a null byte)
+            return _error(str(exc), 404)
         if not path.is_file() or path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
             return _error("no such crop", 404)
         return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
@@ -303,9 +308,11 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
             walk_id = _int(request.query_params.get("walk"), "walk")
         except ValueError as exc:
             return _error(str(exc))
+        if walk_id is not None and store.walk(walk_id) is None:
+            return _error("no such walk", 404)
         track = []
         if fmt == "gpx" and walk_id is not None and request.query_params.get("track") == "1":
-            track = queries.track_segments(store, walk_id, settings.privacy_zones)
+            track = queries.track_segments(store, walk_id)
         body = render(device_cameras(store, walk_id), fmt, track=track)
         name = f"cameras-walk{walk_id}.{EXTENSIONS[fmt]}" if walk_id else f"cameras.{EXTENSIONS[fmt]}"
         disposition = f'attachment; filename="{name}"'
@@ -333,6 +340,7 @@ def build_app(db_path: str | Path, settings: ReviewSettings | None = None, *, gu
         Route("/tiles/{z:int}/{x:int}/{y:int}", tile),
         Route("/basemap.geojson", basemap_file),
         Route("/export/{fmt:str}", export_file),
+        *zones.routes(ctx),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=ctx.guard)])

@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 EDITABLE = (
     "camera_type", "mount", "direction", "latitude", "longitude", "uncertainty_m", "position_method",
     "has_position", "review_state", "reviewed_at", "reviewer", "surveillance", "merged_into", "notes",
-    "check_date", "osm_node_id",
+    "check_date", "osm_node_id", "privacy_released_at",
 )
-ACTIONS = ("confirm", "reject", "reopen", "set", "move", "merge", "split", "seen-again")
+# release: a camera inside a privacy zone may leave the device after all; withhold: it may not (again).
+ACTIONS = ("confirm", "reject", "reopen", "set", "move", "merge", "split", "seen-again", "release", "withhold")
 BATCH_ACTIONS = ("confirm", "reject")
 MAX_BATCH = 500
 SURVEILLANCE = ("public", "outdoor", "indoor")
@@ -137,6 +138,13 @@ def apply(store: Store, camera_id: int, action: str, payload: Mapping[str, Any],
         lon = _number(payload.get("longitude"), "longitude", -180, 180)
         changes = {"latitude": lat, "longitude": lon, "has_position": 1, "position_method": "reviewer",
                    "uncertainty_m": REVIEWER_UNCERTAINTY_M, **reviewed}
+    elif action in ("release", "withhold"):
+        state = store.privacy_state(camera)
+        if state is None:
+            raise DecisionError(f"camera {camera_id} is not inside a privacy zone")
+        if (state == "released") == (action == "release"):
+            raise DecisionError(f"camera {camera_id} is already {'released' if state == 'released' else 'withheld'}")
+        changes = {"privacy_released_at": now if action == "release" else None}
     elif action in ("merge", "split"):
         key = "into" if action == "merge" else "member"
         other = int(_number(payload.get(key), key, 1, 2**62))

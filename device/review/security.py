@@ -2,7 +2,9 @@
 
 - Bound to loopback, no PIN is asked, but every write still needs the page's CSRF token (another web site open in
   the same browser cannot post to 127.0.0.1) and the Host header must name the loopback (no DNS rebinding).
-- Bound to any other address (the Pi's hotspot), a PIN shown on the device's console is required first.
+- Bound to any other address (the Pi's hotspot), a PIN shown on the device's console is required first. Wrong PINs
+  lock out the client that typed them (by address), never the walker's own phone; only a flood of wrong PINs from
+  many addresses makes every login wait.
 - Sessions are HMAC-signed cookies with a per-process secret: restarting the app logs everyone out.
 """
 
@@ -14,6 +16,8 @@ import ipaddress
 import logging
 import secrets
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -26,8 +30,11 @@ COOKIE = "sv_session"
 CSRF_HEADER = "x-csrf-token"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 OPEN_PATHS = ("/login", "/static/")  # reachable before the PIN
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # wrong PINs in a row from one client (phone, by its address) before that client waits
 LOCKOUT_S = 60.0
+FLOOD_FAILURES = 50  # wrong PINs from all clients together within FLOOD_WINDOW_S: a flood, every login waits
+FLOOD_WINDOW_S = 300.0
+MAX_CLIENTS = 1024  # clients remembered at once (the oldest are forgotten first)
 
 
 def is_loopback(host: str) -> bool:
@@ -55,8 +62,11 @@ class Guard:
     read_only: bool = False
     allowed_hosts: tuple[str, ...] | None = None  # None: any Host header
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    failures: int = 0
-    locked_until: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)  # wrong PINs in a row, per client
+    locked_until: dict[str, float] = field(default_factory=dict)  # per client
+    recent_failures: deque[float] = field(default_factory=deque)  # times of wrong PINs, all clients
+    flood_until: float = 0.0
+    clock: Callable[[], float] = time.monotonic
 
     @classmethod
     def for_host(cls, host: str, *, pin: str | None = None, read_only: bool = False) -> "Guard":
@@ -85,20 +95,38 @@ class Guard:
         return Session(sid, self.pin is None, self.csrf_for(sid), new=True)
 
     # -- PIN -------------------------------------------------------------------------------------------------
-    def check_pin(self, attempt: str) -> str | None:
-        """None when the PIN is right, else the one-line reason."""
-        now = time.monotonic()
-        if now < self.locked_until:
-            return f"too many wrong PINs: wait {int(self.locked_until - now) + 1} s"
+    def check_pin(self, attempt: str, client: str = "") -> str | None:
+        """None when the PIN is right, else the one-line reason; ``client`` is the address it came from."""
+        now = self.clock()
+        if now < self.flood_until:
+            return f"too many wrong PINs from many devices: every login waits {int(self.flood_until - now) + 1} s"
+        if now < self.locked_until.get(client, 0.0):
+            return f"too many wrong PINs: wait {int(self.locked_until[client] - now) + 1} s"
         if self.pin is not None and hmac.compare_digest(attempt.strip().encode(), self.pin.encode()):
-            self.failures = 0
+            self.failures.pop(client, None)
+            self.locked_until.pop(client, None)
             return None
-        self.failures += 1
-        if self.failures >= MAX_FAILURES:
-            self.failures = 0
-            self.locked_until = now + LOCKOUT_S
-            log.warning("review web view: %d wrong PINs, locked for %d s", MAX_FAILURES, LOCKOUT_S)
+        self._count_failure(client, now)
         return "wrong PIN"
+
+    def _count_failure(self, client: str, now: float) -> None:
+        self.failures[client] = self.failures.pop(client, 0) + 1  # re-inserted: the dict stays oldest first
+        if self.failures[client] >= MAX_FAILURES:
+            del self.failures[client]
+            self.locked_until[client] = now + LOCKOUT_S
+            log.warning("review web view: %d wrong PINs from %s, that client waits %d s", MAX_FAILURES,
+                        client or "an unknown address", LOCKOUT_S)
+        for table in (self.failures, self.locked_until):
+            while len(table) > MAX_CLIENTS:
+                del table[next(iter(table))]
+        self.recent_failures.append(now)
+        while self.recent_failures and self.recent_failures[0] < now - FLOOD_WINDOW_S:
+            self.recent_failures.popleft()
+        if len(self.recent_failures) >= FLOOD_FAILURES:
+            self.recent_failures.clear()
+            self.flood_until = now + LOCKOUT_S
+            log.warning("review web view: %d wrong PINs within %d s from several clients: every login waits %d s",
+                        FLOOD_FAILURES, FLOOD_WINDOW_S, LOCKOUT_S)
 
     def check_csrf(self, session: Session, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(token.encode(), session.csrf.encode())
@@ -157,6 +185,7 @@ class GuardMiddleware(BaseHTTPMiddleware):
             response = await call_next(request)
         session = request.state.session  # the login page may have replaced it
         if session.new or getattr(request.state, "session_changed", False):
-            response.set_cookie(COOKIE, guard.cookie_value(session), httponly=True, samesite="strict", path="/")
+            response.set_cookie(COOKIE, guard.cookie_value(session), httponly=True, samesite="strict", path="/",
+                                secure=request.url.scheme == "https")  # over HTTPS, never sent in clear
         return response
 

@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-class PrivacyZone(BaseModel):
-    """A circle (e.g. around home) inside which the walker's track is never shown or exported."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    latitude: float = Field(..., ge=-90, le=90, description="Centre latitude (WGS84).")
-    longitude: float = Field(..., ge=-180, le=180, description="Centre longitude (WGS84).")
-    radius_m: float = Field(..., gt=0, le=50_000, description="Radius in metres.")
-
-    @classmethod
-    def parse(cls, text: str) -> "PrivacyZone":
-        """``"LAT,LON,RADIUS_M"`` -> zone; ValueError with a one-line message otherwise."""
-        parts = [p.strip() for p in text.split(",")]
-        if len(parts) != 3:
-            raise ValueError(f"privacy zone must be LAT,LON,RADIUS_M, got {text!r}")
-        try:
-            lat, lon, radius = (float(p) for p in parts)
-        except ValueError:
-            raise ValueError(f"privacy zone must be three numbers LAT,LON,RADIUS_M, got {text!r}") from None
-        try:
-            return cls(latitude=lat, longitude=lon, radius_m=radius)
-        except Exception as exc:  # pydantic ValidationError -> one line
-            raise ValueError(f"invalid privacy zone {text!r}: {str(exc).splitlines()[-1].strip()}") from None
+from ..privacy import PrivacyZone  # noqa: F401  (zones moved to the config's [privacy] section)
 
 
 class Profile(BaseModel):
@@ -58,29 +33,31 @@ DEFAULT_PROFILES = (
 )
 
 
-def _default_reviewer() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "walker"
-
-
 class ReviewSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    host: str = Field("127.0.0.1", description="Address to bind; 0.0.0.0 (hotspot) requires the PIN.")
+    host: str = Field("127.0.0.1", description="Address to bind; 0.0.0.0 (hotspot) requires the PIN (and HTTPS).")
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the review web view.")
     read_only: bool = Field(False, description="Show everything, refuse every change.")
-    reviewer: str = Field(default_factory=_default_reviewer, description="Name recorded with each decision.")
+    tls: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="HTTPS with this device's self-signed certificate: auto = when bound beyond loopback (the PIN "
+        "and the session cookie never cross the air in clear); off = plain HTTP even on the hotspot.",
+    )
+    tls_dir: Path | None = Field(
+        None, description="Where the certificate and its key are kept (default: review-tls/ next to the database)."
+    )
+    reviewer: str = Field(
+        "", max_length=80,
+        description="Handle recorded with each decision and sent with confirmed cameras (empty by default; never the "
+        "OS user name).",
+    )
     tiles: Path | None = Field(None, description="Offline basemap: a raster .mbtiles or .pmtiles file.")
     basemap: Path | None = Field(
         None, description="Offline street map from `sousveillance basemap build` (default: basemap.geojson beside "
         "the walk database, when there is one).",
     )
     osm_tiles: bool = Field(False, description="Offer OpenStreetMap's online tiles (only when online; off by default).")
-    privacy_zones: list[PrivacyZone] = Field(
-        default_factory=list, description="Circles hiding the walker's track (start/end at home) in views and exports."
-    )
     pin: str | None = Field(
         None, min_length=4, max_length=12, pattern=r"^\d+$",
         description="PIN for non-loopback hosts; default: a random 6-digit PIN printed on the console.",

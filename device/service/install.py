@@ -12,7 +12,6 @@ import functools
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tomllib
@@ -97,7 +96,9 @@ def config_text(database: str = f"/{STATE_REL}/walks.db", device_id: str = "") -
 
 [store]
 database = "{database}"
-device_id = "{device_id or socket.gethostname()}"
+# Name sent with every camera; empty = this device's random pseudonym (see `sousveillance status`), never
+# the host name.
+device_id = "{device_id}"
 
 [capture]
 source = "picamera2"

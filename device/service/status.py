@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..identity import device_pseudonym, read_pseudonym
 from ..store import Store, StoreError
 from ..survey.observer import LoopStats
 from .health import cpu_temperature_c, free_mb, throttling
@@ -102,6 +103,7 @@ class FieldStatus:
     temperature_c: float | None = None
     throttled_now: list[str] = field(default_factory=list)
     throttled_since_boot: list[str] = field(default_factory=list)
+    device: str | None = None  # the pseudonym submissions carry (device/identity.py)
     warnings: list[str] = field(default_factory=list)
     line: str = ""
 
@@ -138,6 +140,7 @@ def field_status(
             st.warnings.append(f"survey not responding: last status {st.age_s:.0f} s ago")
         st.recording = st.state == "recording"
     _from_database(db, st)
+    st.device = _pseudonym(db)
     st.fix = FIX_NAMES.get(st.fix_mode or 0, "no fix")
     if st.recording and (st.fix_mode or 0) < 2:
         st.warnings.append("no GPS fix: cameras are recorded without a position")
@@ -155,6 +158,17 @@ def field_status(
             st.warnings.append("throttled: " + ", ".join(thr.now))
     st.line = _line(st)
     return asdict(st)
+
+
+def _pseudonym(db: Path) -> str | None:
+    """The device's pseudonym, made now if the state folder exists and can hold it (so it can be registered with
+    a campaign before the first walk)."""
+    if not db.parent.is_dir():
+        return None
+    try:
+        return device_pseudonym(db)
+    except OSError:
+        return read_pseudonym(db)
 
 
 def _read_status_file(path: Path) -> dict[str, Any] | None:
@@ -213,6 +227,8 @@ def _line(st: FieldStatus) -> str:
         parts.append(f"{st.temperature_c:.0f} °C")
     if st.throttled_now:
         parts.append("THROTTLED")
+    if st.device:
+        parts.append(f"device {st.device}")
     line = " · ".join(parts)
     if st.warnings:
         line += " — " + "; ".join(st.warnings)

@@ -11,11 +11,9 @@ from .rows import (
     CAMERA_COLUMNS,
     POLE_COLUMNS,
     CameraRow,
-    ConfirmedCamera,
     PoleRow,
     ReviewedSighting,
     SightingRow,
-    WalkRow,
     from_mapping,
 )
 
@@ -75,24 +73,6 @@ class CameraRecords(Connection):
     def walk_cameras(self, walk_id: int) -> list[CameraRow]:
         """Every camera row of a walk, merged ones too, by id."""
         return self.rows(CameraRow, "SELECT * FROM cameras WHERE walk_id = ? ORDER BY id", [walk_id])
-
-    def confirmed_cameras(self, walk_id: int | None = None) -> list[ConfirmedCamera]:
-        """Confirmed cameras with a position, with their walk: the one read behind every export and sync.
-
-        Only what a person confirmed leaves the device; merged duplicates fold into the camera they were merged
-        into. (Privacy zones are to be applied here, once, for every way out.)
-        """
-        sql = (
-            "SELECT * FROM cameras WHERE review_state = 'confirmed' AND merged_into IS NULL "
-            "AND latitude IS NOT NULL AND longitude IS NOT NULL"
-        )
-        args: list[Any] = []
-        if walk_id is not None:
-            sql += " AND walk_id = ?"
-            args.append(walk_id)
-        cameras = self.rows(CameraRow, sql + " ORDER BY first_seen, id", args)
-        walks = {r["id"]: WalkRow.of(r) for r in self.db.query("SELECT * FROM walks")} if cameras else {}
-        return [ConfirmedCamera(c, walks[c.walk_id]) for c in cameras]
 
     def position_methods(self, walk_id: int) -> dict[str, int]:
         """How the visible cameras of a walk were placed: ``{method: count}``."""

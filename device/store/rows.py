@@ -1,7 +1,7 @@
 """Typed rows of the walk database: what the store hands out (never bare dicts or tuples).
 
 One dataclass per table (only the columns code outside the store reads), plus ``ConfirmedCamera`` (a confirmed
-camera with its walk's provenance: what may leave the device) and ``WalkRecord`` (everything the end-of-walk
+camera with its walk's provenance, outside every privacy zone: what may leave the device) and ``WalkRecord`` (everything the end-of-walk
 geometry reads for one walk).
 """
 
@@ -97,6 +97,7 @@ class CameraRow:
     context_crop: str | None = None  # wider view around it, people and plates blurred (path beside the db)
     osm_node_id: int | None = None  # its OpenStreetMap node, when a reviewer saw a mapped camera again
     check_date: str | None = None  # YYYY-MM-DD that reviewer saw it again (OSM check_date)
+    privacy_released_at: str | None = None  # a reviewer released this camera from its privacy zone (m008)
 
 
 CAMERA_COLUMNS = frozenset(f.name for f in fields(CameraRow)) - {"id"}
@@ -216,6 +217,23 @@ class ConfirmedCamera:
 
     camera: CameraRow
     walk: WalkRow
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyZoneRow:
+    """A privacy zone as the review page lists it: from the config (``id`` None, cannot be removed there) or set
+    on the device's map (``privacy_zones`` table)."""
+
+    id: int | None
+    latitude: float
+    longitude: float
+    radius_m: float
+    source: str  # config | device
+    created_at: str | None = None
+    created_by: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)

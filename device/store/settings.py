@@ -16,4 +16,7 @@ class StoreSettings(BaseModel):
         True, description="Keep a wider view (3x the box, at most 320 px) per camera for review, with people, faces, "
         "number plates and the street below the camera blurred before it is written.",
     )
-    device_id: str = Field("", description="Name of this device in walks and submissions (default: hostname).")
+    device_id: str = Field(
+        "", max_length=80,
+        description="Name of this device in walks and submissions (default: its random pseudonym, never the host name).",
+    )

@@ -6,7 +6,6 @@ Shared by ``sousveillance survey`` (live), ``replay`` and ``demo`` so that all t
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +17,22 @@ from ..detect import Detector, open_detector
 from ..geo import CameraProfile, lens_profile
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
 from ..gps.track import GpsTrack
+from ..identity import device_pseudonym
 from ..store import Store
 from ..types import Fix
 from .loop import Survey, SurveyOptions, SurveyResult
 from .observer import SurveyObserver
 
 log = logging.getLogger(__name__)
+
+
+def _pseudonym(store: Store) -> str:
+    """This device's random pseudonym (never the host name); empty when it cannot be kept (read-only media)."""
+    try:
+        return device_pseudonym(store.path)
+    except OSError as exc:
+        log.warning("no device pseudonym (%s): the walk records no device name", exc)
+        return ""
 
 
 def profile_from(config: Config) -> CameraProfile:
@@ -92,7 +101,7 @@ def run_walk(
         settings=settings,
         model=Path(detector.model_path).name,
         model_version=MODEL_VERSION,
-        device_id=config.store.device_id or socket.gethostname(),
+        device_id=config.store.device_id or _pseudonym(store),
     )
     track = GpsTrack(fixes or (), max_gap_s=config.gps.max_gap_s, heading_distance_m=config.gps.heading_distance_m)
     survey = Survey(

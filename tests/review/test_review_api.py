@@ -182,7 +182,7 @@ def test_privacy_zone_hides_track_in_views_and_exports(make_client, walk_db):
     track = client.get(f"/api/walks/{walk_db.walk_id}").json()["track"]
     points = [p for seg in track for p in seg]
     assert 0 < len(points) < sum(len(s) for s in plain)
-    from sousveillance.device.review.privacy import distance_m
+    from sousveillance.device.geodesy import distance_m
 
     assert min(distance_m(start_lat, start_lon, *p) for p in points) > 150
     gpx = client.get(f"/export/gpx?walk={walk_db.walk_id}&track=1").text

@@ -184,3 +184,37 @@ def test_only_the_owner_can_withdraw_a_camera(live, tmp_path):
     assert live.repo.counts()["submissions"] == 1
     assert httpx.delete(url, headers={"Authorization": f"Bearer {alice}"}).json()["status"] == "deleted"
     assert httpx.delete(url, headers={"Authorization": f"Bearer {alice}"}).json()["status"] == "absent"
+
+
+def test_sync_exits_75_while_cameras_remain_queued(tmp_path):
+    """EX_TEMPFAIL (the sync unit's SuccessExitStatus): nothing is lost, the next run resumes."""
+    from helpers.daemons import free_port
+
+    from sousveillance.sync.cli import EXIT_QUEUED, sync
+
+    make_walk_db(tmp_path / "walk.db", cams(2)).close()
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the server is away
+    (tmp_path / "c.toml").write_text("[sync]\nretries = 0\nbackoff_initial_s = 0\n")
+    env = {"SOUSVEILLANCE_TOKEN": "sv_x", "SOUSVEILLANCE_CONFIG": str(tmp_path / "c.toml")}
+    result = CliRunner().invoke(sync, [str(tmp_path / "walk.db"), "--server", nobody], env=env)
+    assert result.exit_code == EXIT_QUEUED == 75
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: 2 camera(s) still queued: server unreachable")
+
+
+def test_sync_stopped_after_some_cameras_still_exits_75(tmp_path):
+    """The server goes away after the first camera: that one is sent, the rest stay queued, and the exit says so."""
+    db = str(tmp_path / "campaign.db")
+    from sousveillance.sync.server.repo import Repository
+
+    from sousveillance.sync.cli import EXIT_QUEUED, exit_status
+
+    token = Repository(db).add_device("alice")
+    server = ProcessServer(db).start()
+    store = make_walk_db(tmp_path / "walk.db", cams(3))
+    try:
+        report = uploader(store, server.url, token, retries=0, on_sent=lambda uuid: server.kill()).run()
+    finally:
+        server.kill()
+    assert report.sent == 1 and report.pending >= 2
+    assert exit_status(report) == EXIT_QUEUED
+    assert exit_status(uploader(store, server.url, token, retries=0).run()) == EXIT_QUEUED

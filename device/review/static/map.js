@@ -23,7 +23,7 @@
         if (cam.crop_url) { const img = document.createElement("img"); img.src = cam.crop_url; img.alt = ""; a.appendChild(img); }
         const dot = document.createElement("i"); dot.className = "dot " + cam.review_state; a.appendChild(dot);
         a.appendChild(document.createTextNode(cam.camera_type + " · " + cam.mount +
-          (cam.latitude === null ? " · no position" : "")));
+          (cam.latitude === null ? " · no position" : "") + SV.privacyLabel(cam)));
         if (cam.latitude !== null) {
           a.addEventListener("click", function (e) {
             e.preventDefault();
@@ -102,6 +102,7 @@
       return bounds;
     }
 
+    SV.privacyMap(map, async function () { await loadCameras(); await loadTrack(); });
     try {
       const b1 = await loadTrack(), b2 = await loadCameras();
       b1.extend(b2);

@@ -115,6 +115,7 @@
         (cam.reviewer && cam.review_state !== "pending" ? " by " + cam.reviewer : "") +
         (cam.check_date ? " · seen again " + cam.check_date : "");
       state.className = "state " + cam.review_state;
+      SV.showPrivacy(cam, function (changed) { current = changed; });
       press("[data-type]", "type", cam.camera_type);
       press("[data-mount]", "mount", cam.mount);
       press("[data-surveillance]", "surveillance", cam.surveillance);

@@ -3,7 +3,8 @@
 Each module ``mNNN_name.py`` defines ``up(db: sqlite_utils.Database) -> None``. They run in name order, each inside
 a transaction, and are recorded in the ``_migrations`` table so that each runs once per database. Never edit a
 migration that has shipped: add the next number. Numbers reserved by subsystem: 001 core survey, 002 geolocation,
-003 review, 004 sync outbox, 005 device service, 006 review context, 007 photo labelling.
+003 review, 004 sync outbox, 005 device service, 006 review context, 007 photo labelling,
+008 privacy.
 """
 
 from __future__ import annotations
