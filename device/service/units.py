@@ -93,7 +93,7 @@ After=network.target
 
 [Service]
 Type=simple
-ExecStart={exec} review --config {config}
+ExecStart={exec} review --config {config} --create
 Restart=on-failure
 RestartSec=5
 """

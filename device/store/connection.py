@@ -58,6 +58,64 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
+SQLITE_INT_MAX = 2**63 - 1
+
+
+class _Database(sqlite_utils.Database):
+    """sqlite-utils' database, where a read naming an integer beyond SQLite's 64-bit range matches no row.
+
+    Such a number (``/walks/99999999999999999999``, ``export --walk 1e30``) can be the id of nothing; SQLite's
+    driver would raise OverflowError instead of answering "no such walk". Writes still raise.
+    """
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        return super().execute(sql, _for_read(sql, parameters))
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict]:
+        return super().query(sql, _for_read(sql, params))
+
+
+def _for_read(sql: str, parameters: Any) -> Any:
+    if parameters and sql.lstrip()[:6].upper() in ("SELECT", "WITH") and _overflows(parameters):
+        return _clamped(parameters)
+    return parameters
+
+
+def _out_of_range(value: Any) -> bool:
+    return isinstance(value, int) and not -SQLITE_INT_MAX - 1 <= value <= SQLITE_INT_MAX
+
+
+def _overflows(parameters: Any) -> bool:
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    return any(_out_of_range(v) for v in values)
+
+
+def _clamped(parameters: Any) -> Any:
+    """NULL for every out-of-range integer: ``id = NULL`` matches nothing."""
+    if isinstance(parameters, dict):
+        return {k: None if _out_of_range(v) else v for k, v in parameters.items()}
+    return [None if _out_of_range(v) else v for v in parameters]
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """Open without writing anything: ``mode=ro``, or ``immutable=1`` when the folder cannot hold SQLite's shared-
+    memory file (read-only media: a card locked read-only, a read-only mount, an immutable folder)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        log.info("%s: %s; opening it as immutable (read-only media)", path, exc)
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"cannot read walk database {path}: {exc}") from exc
+    return conn
+
+
 class Connection:
     """A walk database file (crops go in ``crops/`` next to it), migrated on open unless read-only."""
 
@@ -69,14 +127,14 @@ class Connection:
         if readonly:
             if not self.path.exists():
                 raise StoreError(f"no walk database at {self.path}")
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            conn = _open_readonly(self.path)
         else:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
             except (OSError, sqlite3.Error) as exc:
                 raise StoreError(f"cannot open walk database {self.path}: {exc}") from exc
-        self.db = sqlite_utils.Database(conn)  # tests and Datasette-style inspection only; code uses the methods
+        self.db = _Database(conn)  # tests and Datasette-style inspection only; code uses the methods
         try:
             if not readonly:
                 conn.execute("PRAGMA journal_mode=WAL")

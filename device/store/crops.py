@@ -88,7 +88,9 @@ class CropFiles(Connection):
         return self.save_crop(walk_id, name, image, quality=85)
 
     def resolve_crop(self, rel: str) -> Path:
-        """Absolute path of a crop; refuses anything outside this database's crops folder."""
+        """Absolute path of a crop; refuses anything outside this database's crops folder (or not a path at all)."""
+        if "\x00" in rel:
+            raise StoreError(f"not a crop path: {rel!r}")
         base = (self.root / CROPS_DIR).resolve()
         target = (self.root / rel).resolve()
         if base != target and base not in target.parents:

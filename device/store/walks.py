@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from ..types import Fix
-from .connection import Connection, iso, parse_utc, utcnow
+from .connection import Connection, DiskFullError, iso, parse_utc, utcnow
 from .rows import Extent, WalkRow
 
 log = logging.getLogger(__name__)
+
+RESERVE_BYTES = 1 << 20  # kept free next to the database, so a full disk can still mark its walk interrupted
 
 
 def _boot_id() -> str:
@@ -47,6 +49,7 @@ class WalkRecords(Connection):
         device_id: str = "",
     ) -> int:
         self.mark_stale_walks()
+        self._keep_reserve()
         with self.batch() as db:
             table = db["walks"]
             table.insert(
@@ -76,6 +79,37 @@ class WalkRecords(Connection):
             values["frames"] = frames
         with self.batch() as db:
             db["walks"].update(walk_id, values)
+
+    @property
+    def reserve_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".reserve")
+
+    def _keep_reserve(self) -> None:
+        """A small file of real bytes next to the database, deleted when the disk fills (``interrupt_walk``)."""
+        if self.reserve_path.exists():
+            return
+        try:
+            with open(self.reserve_path, "wb") as fh:
+                fh.write(bytes(RESERVE_BYTES))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            self.reserve_path.unlink(missing_ok=True)
+            log.warning("no space for the %d KiB reserve next to %s: %s", RESERVE_BYTES >> 10, self.path, exc)
+
+    def interrupt_walk(self, walk_id: int, error: str, frames: int | None = None) -> bool:
+        """Mark a walk ``interrupted`` at once, even on a full disk (the reserve file makes room); True if written."""
+        for attempt in range(2):
+            try:
+                self.end_walk(walk_id, "interrupted", error=error, frames=frames)
+                return True
+            except DiskFullError:
+                if attempt or not self.reserve_path.exists():
+                    break
+                self.reserve_path.unlink(missing_ok=True)
+                log.warning("disk full: released the reserve next to %s to record the walk's end", self.path)
+        log.error("disk full: could not mark walk %d interrupted; the next start will", walk_id)
+        return False
 
     def mark_stale_walks(self) -> list[int]:
         """Walks still marked running whose process is gone (killed, power cut) become ``interrupted``."""

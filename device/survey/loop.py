@@ -46,7 +46,7 @@ class SurveyOptions:
 @dataclass
 class SurveyResult:
     walk_id: int
-    status: str  # completed | interrupted | failed
+    status: str  # completed | interrupted (stopped by the user, or a full disk: ``error`` says) | failed
     frames: int
     cameras: int
     poles: int
@@ -93,6 +93,7 @@ class Survey:
         self.frames = self.detected_frames = self.frames_with_fix = self.fixes = 0
         self._fps = 0.0
         self._last_mode = 0
+        self._disk_was_full = False
 
     # -- control -------------------------------------------------------------------------------------------
     def stop(self, reason: str = "stopped") -> None:
@@ -199,7 +200,7 @@ class Survey:
                 if self._stop.is_set():
                     break
         except DiskFullError as exc:
-            status, error = "failed", f"disk full: walk stopped after {self.frames} frames ({exc})"
+            status, error = self._disk_full(f"walk stopped after {self.frames} frames ({exc})")
         except CaptureError as exc:
             if not self._stop.is_set():
                 status, error = "failed", str(exc)
@@ -208,24 +209,34 @@ class Survey:
         try:
             self.recorder.finish(self.tracker.finish())
         except DiskFullError as exc:
-            status, error = "failed", f"disk full: walk stopped after {self.frames} frames ({exc})"
+            if not self._disk_was_full:
+                status, error = self._disk_full(f"walk stopped after {self.frames} frames ({exc})")
         for obs in self.observers:  # before the walk-level work, which sends no watchdog pings
             obs.on_end(self._stats(), status)
         finalize_start = time.perf_counter()
         try:
-            if status != "failed":
+            if status != "failed" and not self._disk_was_full:
                 self._finalize()
         except DiskFullError as exc:
-            status, error = "failed", f"disk full while placing the cameras ({exc})"
-        try:
-            self.store.end_walk(self.walk_id, status, error=error, frames=self.frames)
-        except DiskFullError:
-            log.error("disk full: could not mark the walk ended; it will show as interrupted")
+            status, error = self._disk_full(f"while placing the cameras ({exc})")
+        if not self._disk_was_full:
+            try:
+                self.store.end_walk(self.walk_id, status, error=error, frames=self.frames)
+            except DiskFullError:
+                status, error = self._disk_full("while ending the walk")
         return SurveyResult(
             walk_id=self.walk_id, status=status, frames=self.frames, cameras=self.recorder.cameras,
             poles=self.recorder.poles, fixes=self.fixes, frames_with_fix=self.frames_with_fix, error=error,
             finalize_s=time.perf_counter() - finalize_start,
         )
+
+    def _disk_full(self, detail: str) -> tuple[str, str]:
+        """The disk is full: mark the walk ``interrupted`` now (what was committed stays reviewable)."""
+        error = f"disk full: {detail}"
+        if not self._disk_was_full:
+            self._disk_was_full = True
+            self.store.interrupt_walk(self.walk_id, error, frames=self.frames)
+        return "interrupted", error
 
     def _finalize(self) -> None:
         """Walk-level geolocation: re-smoothed headings, triangulation, de-duplication, facing and mount."""

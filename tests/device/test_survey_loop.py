@@ -107,7 +107,7 @@ def test_a_full_disk_stops_the_walk_cleanly(tmp_path):
     timing = align_recording(open_gps_file(walk.nmea))
     store, result = run_walk(config, VideoFileSource(walk.video), detector=FillingDisk(), store=store,
                              fixes=timing.fixes, video_start_utc=timing.video_start_utc, handle_signals=False)
-    assert result.status == "failed" and "disk full" in result.error
+    assert result.status == "interrupted" and "disk full" in result.error
     assert result.frames < 60
     conn = sqlite3.connect(config.store.database)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -60,7 +60,7 @@ def test_cli_bad_input_is_one_line_error(walk_db, tmp_path):
 
 
 def test_cli_serves_on_the_hotspot_with_the_printed_pin(walk_db):
-    """The real command: prints the address and a PIN; the PIN opens the API over real HTTP."""
+    """The real command: prints the addresses, the certificate and a PIN; the PIN opens the API over real HTTPS."""
     import os
     import re
     import socket
@@ -79,19 +79,21 @@ def test_cli_serves_on_the_hotspot_with_the_printed_pin(walk_db):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     try:
-        lines = [proc.stdout.readline() for _ in range(2)]
-        assert f":{port}/" in lines[0]
-        pin = re.fullmatch(r"PIN: (\d{6})\n", lines[1]).group(1)
-        base = f"http://127.0.0.1:{port}"
+        lines = []
+        while not lines or not lines[-1].startswith(("PIN:", "Error")):
+            lines.append(proc.stdout.readline())
+            assert lines[-1], "".join(lines)
+        pin = re.fullmatch(r"PIN: (\d{6})\n", lines[-1]).group(1)
+        assert "<this device's address>" not in "".join(lines)
+        cert = walk_db.path.parent / "review-tls" / "cert.pem"
+        base = f"https://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                httpx.get(base + "/login", timeout=1)
+                httpx.get(base + "/login", timeout=1, verify=str(cert))
                 break
             except httpx.TransportError:
-                import time
-
                 time.sleep(0.1)
-        with httpx.Client(base_url=base, follow_redirects=True) as client:
+        with httpx.Client(base_url=base, follow_redirects=True, verify=str(cert)) as client:
             assert client.get("/api/walks").status_code == 401
             token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
             r = client.post("/login", data={"pin": pin, "csrf_token": token})
