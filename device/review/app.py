@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from ...sync.export import EXTENSIONS, FORMATS, MEDIA_TYPES, device_cameras, render
 from ..basemap import Basemap, BasemapError
 from ..geo.settings import GeoSettings
-from ..privacy import PrivacySettings
+from ..store.settings import PrivacySettings
 from ..store import Store, StoreError
 from . import decisions, queries, zones
 from .photos import photo_routes

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 def _zones(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
-    from ..privacy import PrivacyZone
+    from ..store.settings import PrivacyZone
 
     try:
         return [PrivacyZone.parse(v) for v in values]
@@ -42,7 +42,8 @@ Example:
 @click.option("--osm-tiles", is_flag=True, default=None, help="Offer OpenStreetMap's online tiles (needs internet).")
 @click.option("--privacy-zone", "zones", multiple=True, callback=_zones, metavar="LAT,LON,RADIUS_M",
               help="Add a privacy zone (repeatable), e.g. around home: its cameras, track and times stay here.")
-@click.option("--reviewer", default=None, help="Handle recorded with each decision and sent with cameras (default: none).")
+@click.option("--reviewer", default=None,
+              help="Handle recorded with each decision and sent with cameras (default: none).")
 @click.option("--pin", default=None, help="PIN to use instead of a random one (non-loopback hosts).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Config file (default: $SOUSVEILLANCE_CONFIG or ~/.config/sousveillance/config.toml).")

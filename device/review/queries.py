@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..geodesy import distance_m
-from ..privacy import PrivacyZone, trim_track
+from ..store.settings import PrivacyZone
+from ..store.zones import trim_track
 from ..store import CameraRow, Store, WalkRow
 from ..store.db import parse_utc
 from ..types import Fix

@@ -7,8 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..privacy import PrivacyZone  # noqa: F401  (zones moved to the config's [privacy] section)
-
 
 class Profile(BaseModel):
     """A one-tap profile: a common combination of tags that a single tap sets and confirms."""

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..privacy import PrivacyZone
+from ..store.settings import PrivacyZone
 from ..store import StoreError
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..identity import device_pseudonym, read_pseudonym
+from ..store.identity import device_pseudonym, read_pseudonym
 from ..store import Store, StoreError
 from ..survey.observer import LoopStats
 from .health import cpu_temperature_c, free_mb, throttling
@@ -103,7 +103,7 @@ class FieldStatus:
     temperature_c: float | None = None
     throttled_now: list[str] = field(default_factory=list)
     throttled_since_boot: list[str] = field(default_factory=list)
-    device: str | None = None  # the pseudonym submissions carry (device/identity.py)
+    device: str | None = None  # the pseudonym submissions carry (device/store/identity.py)
     warnings: list[str] = field(default_factory=list)
     line: str = ""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ..privacy import PrivacySettings
+from .settings import PrivacySettings
 from .connection import DiskFullError, StoreError, iso, parse_utc, utcnow
 from .crops import CROPS_DIR, CropFiles
 from .merges import MergeRecords

@@ -1,8 +1,8 @@
 """Typed rows of the walk database: what the store hands out (never bare dicts or tuples).
 
 One dataclass per table (only the columns code outside the store reads), plus ``ConfirmedCamera`` (a confirmed
-camera with its walk's provenance, outside every privacy zone: what may leave the device) and ``WalkRecord`` (everything the end-of-walk
-geometry reads for one walk).
+camera with its walk's provenance, outside every privacy zone: what may leave the device) and ``WalkRecord``
+(everything the end-of-walk geometry reads for one walk).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from ..detect import Detector, open_detector
 from ..geo import CameraProfile, lens_profile
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
 from ..gps.track import GpsTrack
-from ..identity import device_pseudonym
+from ..store.identity import device_pseudonym
 from ..store import Store
 from ..types import Fix
 from .loop import Survey, SurveyOptions, SurveyResult

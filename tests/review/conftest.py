@@ -158,7 +158,7 @@ class Client:
 @pytest.fixture
 def make_client(walk_db: WalkDB):
     def make(base_url: str = "http://127.0.0.1", privacy_zones=(), **settings) -> Client:
-        from sousveillance.device.privacy import PrivacySettings
+        from sousveillance.device.store.settings import PrivacySettings
 
         app = build_app(walk_db.path, ReviewSettings(**settings), privacy=PrivacySettings(zones=list(privacy_zones)))
         return Client(app, base_url)

@@ -86,7 +86,8 @@ def test_tls_serves_https_with_the_printed_certificate_and_a_secure_cookie(walk_
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOUSVEILLANCE_CONFIG": os.devnull}
     proc = subprocess.Popen(
         [sys.executable, "-m", "sousveillance", "review", str(walk_db.path), "--host", "127.0.0.1", "--port", str(port),
-         "--tls", "on"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**env, "XDG_STATE_HOME": str(tmp_path)},
+         "--tls", "on"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**env, "XDG_STATE_HOME": str(tmp_path)},
     )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]

@@ -109,7 +109,8 @@ def test_read_only_mode_serves_a_database_on_a_read_only_mount(walk_db, tmp_path
         finally:
             proc.terminate()
             proc.wait(10)
-        assert sorted(p.name for p in (card / "walk").iterdir()) == sorted(p.name for p in walk_db.path.parent.iterdir())
+        written = sorted(p.name for p in (card / "walk").iterdir())
+        assert written == sorted(p.name for p in walk_db.path.parent.iterdir())
 
 
 def test_review_refuses_a_database_that_does_not_exist_unless_create(tmp_path):
@@ -118,7 +119,8 @@ def test_review_refuses_a_database_that_does_not_exist_unless_create(tmp_path):
     proc = _review([str(missing)], port)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 1
-    assert out.strip().splitlines()[-1] == f"Error: no walk database at {missing} (check the path; --create makes an empty one)"
+    last = out.strip().splitlines()[-1]
+    assert last == f"Error: no walk database at {missing} (check the path; --create makes an empty one)"
     assert not missing.exists() and not missing.parent.exists()
     proc = _review([str(missing), "--create"], port)
     try:

@@ -85,15 +85,17 @@ def test_cli_serves_on_the_hotspot_with_the_printed_pin(walk_db):
             assert lines[-1], "".join(lines)
         pin = re.fullmatch(r"PIN: (\d{6})\n", lines[-1]).group(1)
         assert "<this device's address>" not in "".join(lines)
-        cert = walk_db.path.parent / "review-tls" / "cert.pem"
+        import ssl
+
+        cert = ssl.create_default_context(cafile=str(walk_db.path.parent / "review-tls" / "cert.pem"))
         base = f"https://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                httpx.get(base + "/login", timeout=1, verify=str(cert))
+                httpx.get(base + "/login", timeout=1, verify=cert)
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        with httpx.Client(base_url=base, follow_redirects=True, verify=str(cert)) as client:
+        with httpx.Client(base_url=base, follow_redirects=True, verify=cert) as client:
             assert client.get("/api/walks").status_code == 401
             token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
             r = client.post("/login", data={"pin": pin, "csrf_token": token})

@@ -17,7 +17,7 @@ from sync_helpers import Cam, make_walk_db
 from sousveillance.device.capture import VideoFileSource
 from sousveillance.config import load_config
 from sousveillance.device.gps.file import open_gps_file
-from sousveillance.device.identity import FILE_NAME, PATTERN
+from sousveillance.device.store.identity import FILE_NAME, PATTERN
 from sousveillance.device.review.app import build_app
 from sousveillance.device.store import Store
 from sousveillance.device.survey.session import align_recording, run_walk

@@ -3,7 +3,7 @@
 Before this migration a walk recorded the host name as its device and a review recorded the OS user name as its
 reviewer (the defaults then). Both would leave the device with every sync and export, so the rows that carry this
 machine's host or user name are blanked once here; new walks record the device's random pseudonym
-(``device/identity.py``) and the reviewer's chosen handle (empty by default).
+(``device/store/identity.py``) and the reviewer's chosen handle (empty by default).
 """
 
 import getpass

@@ -8,7 +8,8 @@ A zone hides, everywhere but the review page of the device itself:
 
 Zones come from the config (``[privacy] zones``, the same for every walk database) and from the review page's map
 (stored in the walk database's ``privacy_zones`` table, so every command reading that database applies them). The
-store applies both in ``confirmed_cameras()``, the one read behind every export and sync. Pure functions only here.
+store applies both in ``confirmed_cameras()`` (``store/privacy.py``), the one read behind every export and sync.
+The zones' settings are in ``store/settings.py``; pure functions only here, no SQL.
 """
 
 from __future__ import annotations
@@ -16,68 +17,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from .geodesy import distance_m
-from .types import Fix
-
-
-class PrivacyZone(BaseModel):
-    """A circle inside which nothing (cameras, track, times) is shown outside this device's review page."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    latitude: float = Field(..., ge=-90, le=90, description="Centre latitude (WGS84).")
-    longitude: float = Field(..., ge=-180, le=180, description="Centre longitude (WGS84).")
-    radius_m: float = Field(..., gt=0, le=50_000, description="Radius in metres.")
-
-    @classmethod
-    def parse(cls, text: str) -> "PrivacyZone":
-        """``"LAT,LON,RADIUS_M"`` -> zone; ValueError with a one-line message otherwise."""
-        parts = [p.strip() for p in text.split(",")]
-        if len(parts) != 3:
-            raise ValueError(f"privacy zone must be LAT,LON,RADIUS_M, got {text!r}")
-        try:
-            lat, lon, radius = (float(p) for p in parts)
-        except ValueError:
-            raise ValueError(f"privacy zone must be three numbers LAT,LON,RADIUS_M, got {text!r}") from None
-        try:
-            return cls(latitude=lat, longitude=lon, radius_m=radius)
-        except Exception as exc:  # pydantic ValidationError -> one line
-            raise ValueError(f"invalid privacy zone {text!r}: {str(exc).splitlines()[-1].strip()}") from None
-
-    def distance_m(self, lat: float, lon: float) -> float:
-        """Metres from the zone's edge (negative inside)."""
-        return distance_m(lat, lon, self.latitude, self.longitude) - self.radius_m
+from ..geodesy import distance_m
+from ..types import Fix
+from .settings import PrivacyZone
 
 
-class PrivacySettings(BaseModel):
-    """The config's ``[privacy]`` section."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    zones: list[PrivacyZone] = Field(
-        default_factory=list,
-        description="Circles (e.g. around home) whose cameras, track and times never leave this device.",
-    )
-    time_margin_m: float = Field(
-        200.0, ge=0, le=10_000,
-        description="Cameras this close to a zone's edge are exported without review/edit times (cut to the day).",
-    )
+def edge_distance_m(zone: PrivacyZone, lat: float, lon: float) -> float:
+    """Metres from the zone's edge (negative inside)."""
+    return distance_m(lat, lon, zone.latitude, zone.longitude) - zone.radius_m
 
 
 def inside(lat: float | None, lon: float | None, zones: Iterable[PrivacyZone]) -> bool:
     """True when the point lies inside any zone; a point without a position counts as inside (never shown)."""
     if lat is None or lon is None:
         return True
-    return any(z.distance_m(lat, lon) <= 0 for z in zones)
+    return any(edge_distance_m(z, lat, lon) <= 0 for z in zones)
 
 
 def near(lat: float | None, lon: float | None, zones: Iterable[PrivacyZone], margin_m: float) -> bool:
     """True when the point lies inside a zone or within ``margin_m`` of one's edge."""
     if lat is None or lon is None:
         return True
-    return any(z.distance_m(lat, lon) <= margin_m for z in zones)
+    return any(edge_distance_m(z, lat, lon) <= margin_m for z in zones)
 
 
 @dataclass(frozen=True, slots=True)
