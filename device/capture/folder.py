@@ -28,6 +28,14 @@ class UnreadableImage(Exception):
 
 def read_image(path: Path) -> np.ndarray:
     """The image as BGR uint8 pixels; ``UnreadableImage`` with the reason when it is not a usable image."""
+    return load_image(path)[0]
+
+
+def load_image(path: Path) -> tuple[np.ndarray, bytes]:
+    """The image's pixels (EXIF orientation applied) and the file's bytes; ``UnreadableImage`` when unusable.
+
+    Shared by every folder of images: a folder walk (``ImageFolderSource``) and photo labelling.
+    """
     import cv2  # noqa: PLC0415
 
     try:
@@ -42,7 +50,7 @@ def read_image(path: Path) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise UnreadableImage("not a readable image")
-    return image
+    return image, data
 
 
 class ImageFolderSource:

@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..capture.folder import IMAGE_SUFFIXES
+from ..capture.folder import IMAGE_SUFFIXES, UnreadableImage, load_image
 from ..detect.tiling import Tile, merge_detections
 from ..store import PhotoRow, Store, StoreError
 from ..store.crops import crop_around
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 PROPOSAL_CONF = 0.10  # low: a person verifies every box, a missed camera costs more than a rejected proposal
 MAX_PROPOSALS = 20  # per photo, the most confident
-MAX_BYTES = 100 * 1024 * 1024
 
 
 class PhotoError(Exception):
@@ -52,20 +51,10 @@ class LabelResult:
 
 def read_photo(path: Path) -> tuple[np.ndarray, str]:
     """The photo's pixels (EXIF orientation applied) and the sha256 of its file; PhotoError when unusable."""
-    import cv2  # noqa: PLC0415
-
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise PhotoError(f"larger than {MAX_BYTES // 2**20} MB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PhotoError(f"cannot be read ({exc.strerror or exc})") from None
-    if not data:
-        raise PhotoError("empty file")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise PhotoError("not a readable image")
+        image, data = load_image(path)
+    except UnreadableImage as exc:
+        raise PhotoError(str(exc)) from None
     return image, hashlib.sha256(data).hexdigest()
 
 
