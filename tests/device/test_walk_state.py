@@ -14,7 +14,7 @@ import cv2
 import httpx
 import numpy as np
 from helpers.mounts import tmpfs
-from helpers.servers import AppServer
+from helpers.webserver import serving
 from helpers.walkmaker import BlobDetector, make_walk
 
 from sousveillance.device.capture import ImageFolderSource, VideoFileSource
@@ -48,11 +48,11 @@ def test_a_walk_killed_midway_has_a_duration_that_is_never_negative(tmp_path):
     with Store(db) as store:
         store.start_walk(source="next.mp4")  # the next start marks the killed walk interrupted
         assert store.walk(1).status == "interrupted"
-    with AppServer(build_app(db)) as page:
-        walks = {w["id"]: w for w in httpx.get(f"{page.url}/api/walks").json()["walks"]}
+    with serving(build_app(db)) as page:
+        walks = {w["id"]: w for w in httpx.get(f"{page}/api/walks").json()["walks"]}
         assert walks[1]["duration_s"] == 599.0  # the span of what it recorded
         assert walks[2]["duration_s"] is None or walks[2]["duration_s"] >= 0
-        assert httpx.get(f"{page.url}/api/walks/1").json()["walk"]["duration_s"] == 599.0
+        assert httpx.get(f"{page}/api/walks/1").json()["walk"]["duration_s"] == 599.0
 
 
 def test_a_full_disk_marks_the_walk_interrupted_at_once(tmp_path):

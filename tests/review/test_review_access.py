@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 from helpers.daemons import free_port
-from helpers.servers import AppServer
+from helpers.webserver import serving
 
 from sousveillance.device.review.app import build_app
 from sousveillance.device.review.security import FLOOD_FAILURES, MAX_FAILURES, Guard
@@ -38,13 +38,13 @@ def login(client: httpx.Client, pin: str) -> httpx.Response:
 @pytest.fixture
 def pin_server(walk_db):
     app = build_app(walk_db.path, ReviewSettings(), guard=Guard(pin=PIN))
-    with AppServer(app) as server:
+    with serving(app) as server:
         yield server
 
 
 def test_wrong_pins_lock_out_only_the_phone_that_typed_them(pin_server, caplog):
     caplog.set_level(logging.WARNING, logger="sousveillance.device.review.security")
-    with phone(pin_server.url, "127.0.0.2") as mallory, phone(pin_server.url, "127.0.0.3") as walker:
+    with phone(pin_server, "127.0.0.2") as mallory, phone(pin_server, "127.0.0.3") as walker:
         for guess in range(MAX_FAILURES):
             r = login(mallory, f"{guess:04d}")
             assert r.status_code == 401 and "wrong PIN" in r.text
@@ -63,12 +63,12 @@ def test_only_a_flood_of_wrong_pins_from_many_phones_makes_every_login_wait(pin_
     attackers = FLOOD_FAILURES // (MAX_FAILURES - 1) + 1
     wrong = 0
     for n in range(attackers):
-        with phone(pin_server.url, f"127.0.1.{n + 1}") as attacker:
+        with phone(pin_server, f"127.0.1.{n + 1}") as attacker:
             for _ in range(MAX_FAILURES - 1):  # never locked out one by one
                 if wrong < FLOOD_FAILURES:
                     assert login(attacker, "0000").status_code == 401
                     wrong += 1
-    with phone(pin_server.url, "127.0.0.3") as walker:
+    with phone(pin_server, "127.0.0.3") as walker:
         r = login(walker, PIN)
         assert r.status_code == 401 and "too many wrong PINs from many devices" in r.text
     assert any("from several clients: every login waits" in r.getMessage() for r in caplog.records)

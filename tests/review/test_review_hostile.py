@@ -12,7 +12,7 @@ import httpx
 import pytest
 from helpers.daemons import free_port
 from helpers.mounts import remount_read_only, tmpfs
-from helpers.servers import AppServer
+from helpers.webserver import serving
 
 from sousveillance.device.review.app import build_app
 from sousveillance.device.review.settings import ReviewSettings
@@ -23,12 +23,12 @@ HUGE = "99999999999999999999999999"  # beyond SQLite's 64-bit integers
 
 @pytest.fixture
 def live(walk_db):
-    with AppServer(build_app(walk_db.path, ReviewSettings())) as server:
+    with serving(build_app(walk_db.path, ReviewSettings())) as server:
         yield server
 
 
 def test_ids_beyond_64_bits_are_not_found(live, walk_db):
-    with httpx.Client(base_url=live.url) as client:
+    with httpx.Client(base_url=live) as client:
         for path in (f"/walks/{HUGE}", f"/walks/{HUGE}/review", f"/api/walks/{HUGE}", f"/api/walks/{HUGE}/cameras",
                      f"/api/cameras/{HUGE}", f"/export/gpx?walk={HUGE}&track=1", f"/export/geojson?walk={HUGE}",
                      f"/export/csv?walk=-{HUGE}"):
@@ -50,7 +50,7 @@ def test_ids_beyond_64_bits_are_not_found(live, walk_db):
 
 
 def test_a_null_byte_in_a_crop_path_is_not_found(live):
-    with httpx.Client(base_url=live.url) as client:
+    with httpx.Client(base_url=live) as client:
         for path in ("/crops/crops/1/%00.jpg", "/crops/%00", "/crops/crops/1/cam0-best.jpg%00.png"):
             r = client.get(path)
             assert r.status_code == 404, (path, r.status_code)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.servers import AppServer
+from helpers.webserver import serving
 
 from sousveillance.device.review.app import build_app
 from sousveillance.device.review.settings import ReviewSettings
@@ -23,22 +23,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.errors = errors
-        yield pg
-        browser.close()
-
-
 def _export(db: Path) -> list[str]:
     from sousveillance.sync.cli import export
 
@@ -47,7 +31,11 @@ def _export(db: Path) -> list[str]:
     return [f["id"] for f in json.loads(result.output)["features"]]
 
 
-def test_a_zone_set_on_the_map_hides_a_camera_until_it_is_released(walk_db, page):
+def test_a_zone_set_on_the_map_hides_a_camera_until_it_is_released(walk_db, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     cam_id = walk_db.camera_ids[1]
     with Store(walk_db.path) as store:
         for cid in walk_db.camera_ids[:2]:
@@ -55,8 +43,8 @@ def test_a_zone_set_on_the_map_hides_a_camera_until_it_is_released(walk_db, page
         cam = store.camera(cam_id)
     assert cam.uuid in _export(walk_db.path)
     app = build_app(walk_db.path, ReviewSettings(poll_s=1.0, reviewer="walker-7"))
-    with AppServer(app) as server:
-        page.goto(f"{server.url}/walks/{walk_db.walk_id}")
+    with serving(app) as server:
+        page.goto(f"{server}/walks/{walk_db.walk_id}")
         page.wait_for_selector("#map[data-ready='1']")
         page.wait_for_selector("#zone-none:visible")
         # a right-click (a long-press on the phone) right on the camera
@@ -79,7 +67,7 @@ def test_a_zone_set_on_the_map_hides_a_camera_until_it_is_released(walk_db, page
         assert len(zones) == 1 and zones[0]["radius_m"] == 25 and zones[0]["created_by"] == "walker-7"
         assert cam.uuid not in _export(walk_db.path)  # the CLI applies the zone set in the browser
 
-        page.goto(f"{server.url}/walks/{walk_db.walk_id}/review?camera={cam_id}")
+        page.goto(f"{server}/walks/{walk_db.walk_id}/review?camera={cam_id}")
         page.wait_for_selector("#review[data-ready='1']")
         page.wait_for_function(f"document.getElementById('review').dataset.camera === '{cam_id}'")
         page.wait_for_selector("#privacy-state >> text=Inside a privacy zone")
@@ -93,4 +81,5 @@ def test_a_zone_set_on_the_map_hides_a_camera_until_it_is_released(walk_db, page
         with Store(walk_db.path) as store:
             decision = store.decisions(walk_db.walk_id)[0]
         assert (decision.action, decision.camera_id, decision.reviewer) == ("release", cam_id, "walker-7")
-    assert page.errors == []
+    context.close()
+    assert errors == []

@@ -142,3 +142,15 @@ def build_feature(lat: float, lon: float, camera_type: str = "dome", **kw) -> di
     walk = WalkRow(id=1, uuid=str(uuidlib.uuid4()), started_at="2026-11-20T09:00:00Z", status="completed",
                    device_id="pi", model="m", model_version="1")
     return camera_feature(camera, walk, kw.pop("crop", None))
+
+
+class RecordingTransport(httpx.HTTPTransport):
+    """A real HTTP transport that keeps a copy of every request it sends (method, URL, headers, body)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url} {request.headers} {request.read().decode('latin-1')}")
+        return super().handle_request(request)

@@ -10,9 +10,9 @@ import socket
 
 import httpx
 from click.testing import CliRunner
-from helpers.servers import AppServer
+from helpers.webserver import serving
 from helpers.walkmaker import BlobDetector, make_walk
-from sync_helpers import Cam, make_walk_db
+from sync_helpers import Cam, RecordingTransport, make_walk_db
 
 from sousveillance.device.capture import VideoFileSource
 from sousveillance.config import load_config
@@ -32,16 +32,6 @@ def _named(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text) is not None
 
 
-class Recording(httpx.HTTPTransport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(f"{request.method} {request.url} {request.headers} {request.read().decode('latin-1')}")
-        return super().handle_request(request)
-
-
 def test_no_os_user_or_host_name_in_any_payload_or_export(tmp_path, live, monkeypatch):
     monkeypatch.setenv("SOUSVEILLANCE_CONFIG", "")
     user, host = getpass.getuser(), socket.gethostname()
@@ -56,7 +46,7 @@ def test_no_os_user_or_host_name_in_any_payload_or_export(tmp_path, live, monkey
     assert PATTERN.match(pseudonym)
 
     outputs = {}
-    with AppServer(build_app(db, config.review, privacy=config.privacy)) as page, httpx.Client(base_url=page.url) as c:
+    with serving(build_app(db, config.review, privacy=config.privacy)) as page, httpx.Client(base_url=page) as c:
         csrf = {"X-CSRF-Token": re.search(r'"csrf": "([^"]+)"', c.get("/").text).group(1)}
         cams = c.get(f"/api/walks/{result.walk_id}/cameras").json()["cameras"]
         assert len(cams) == 3
@@ -71,7 +61,7 @@ def test_no_os_user_or_host_name_in_any_payload_or_export(tmp_path, live, monkey
         done = CliRunner().invoke(export, [str(db), "--format", fmt, "-o", str(out)])
         assert done.exit_code == 0, done.output
         outputs[f"cli {fmt}"] = out.read_text()
-    transport = Recording()
+    transport = RecordingTransport()
     with Store(db) as synced:
         report = Uploader(synced, SyncSettings(server_url=live.url), live.repo.add_device("walker"),
                           transport=transport).run()

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from click.testing import CliRunner
-from helpers.servers import AppServer
-from sync_helpers import Cam, make_walk_db
+from helpers.webserver import serving
+from sync_helpers import Cam, RecordingTransport, make_walk_db
 
 from sousveillance.config import load_config
 from sousveillance.device.geodesy import distance_m, move
@@ -34,18 +34,6 @@ from sousveillance.sync.uploader import Uploader
 
 HOME = (48.85, 2.30)
 RADIUS = 25.0
-
-
-class Recording(httpx.HTTPTransport):
-    """A real HTTP transport that keeps a copy of every request it sends."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(f"{request.method} {request.url} {request.read().decode('latin-1')}")
-        return super().handle_request(request)
 
 
 def _walk(tmp_path, cams):
@@ -65,10 +53,6 @@ def _config(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(f"[privacy]\nzones = [{{latitude = {HOME[0]}, longitude = {HOME[1]}, radius_m = {RADIUS}}}]\n")
     return path
-
-
-def _coords(cam: Cam) -> list[str]:
-    return [f"{cam.lat:.6f}", f"{cam.lon:.6f}"]
 
 
 def _absent(text: str, cam: Cam, where: str) -> None:
@@ -106,22 +90,22 @@ def test_a_zone_hides_its_camera_from_every_export_sync_and_the_public_map(tmp_p
 
     # every format of the review page's export links, of the walk and of all walks, and its track
     config = load_config(config_path)
-    with AppServer(build_app(db, ReviewSettings(), privacy=config.privacy)) as page:
+    with serving(build_app(db, ReviewSettings(), privacy=config.privacy)) as page:
         for fmt in FORMATS:
             for query in ("?walk=1", "", "?walk=1&track=1"):
-                r = httpx.get(f"{page.url}/export/{fmt}{query}")
+                r = httpx.get(f"{page}/export/{fmt}{query}")
                 assert r.status_code == 200, r.text
                 outputs[f"page {fmt}{query}"] = r.text
         assert outputs["page geojson?walk=1"] == outputs["cli geojson"]
-        own = httpx.get(f"{page.url}/api/walks/1/cameras").json()["cameras"]
-        walk = httpx.get(f"{page.url}/api/walks/1").json()
+        own = httpx.get(f"{page}/api/walks/1/cameras").json()["cameras"]
+        walk = httpx.get(f"{page}/api/walks/1").json()
     # the device's own review page shows it, marked
     assert {c["uuid"]: c["privacy"] for c in own} == {home.uuid: "inside", near.uuid: None, far.uuid: None}
     assert all(distance_m(*HOME, *p) > RADIUS for seg in walk["track"] for p in seg)
     assert walk["walk"]["distance_m"] == pytest.approx(300 - 30, abs=1)  # the first 30 m are inside the zone
 
     # sync: the payloads never name it
-    transport = Recording()
+    transport = RecordingTransport()
     token = live.repo.add_device("alice")
     from sousveillance.sync.cli_common import open_store
 
@@ -163,7 +147,7 @@ def test_a_zone_set_on_the_map_withdraws_what_was_queued_and_a_release_lets_one_
     assert runner.invoke(sync, [str(db), "--server", live.url], env=env).exit_code == 0
     assert live.repo.counts()["submissions"] == 1
 
-    with AppServer(build_app(db, ReviewSettings(reviewer="walker-7"))) as page, httpx.Client(base_url=page.url) as c:
+    with serving(build_app(db, ReviewSettings(reviewer="walker-7"))) as page, httpx.Client(base_url=page) as c:
         csrf = {"X-CSRF-Token": re.search(r'"csrf": "([^"]+)"', c.get("/").text).group(1)}
         queued_id = next(x["id"] for x in c.get("/api/walks/1/cameras").json()["cameras"] if x["uuid"] == queued.uuid)
         assert c.post(f"/api/cameras/{queued_id}/confirm", headers=csrf).status_code == 200
