@@ -192,3 +192,17 @@ def test_a_zone_set_on_the_map_withdraws_what_was_queued_and_a_release_lets_one_
     assert result.exit_code == 0, result.output
     features = httpx.get(f"{live.url}/api/v1/features").json()["features"]
     assert len(features) == 2  # the released one and the moved one
+
+
+def test_the_old_review_privacy_zones_key_still_works_and_now_hides_cameras_too(tmp_path, caplog):
+    home = Cam(*move(*HOME, 0.0, 7.0), "dome")
+    db = _walk(tmp_path, [home, Cam(48.87, 2.30, "ptz")])
+    old = tmp_path / "old.toml"
+    old.write_text(f"[review]\nprivacy_zones = [{{latitude = {HOME[0]}, longitude = {HOME[1]}, radius_m = {RADIUS}}}]\n")
+    config = load_config(old)
+    assert [(z.latitude, z.longitude, z.radius_m) for z in config.privacy.zones] == [(*HOME, RADIUS)]
+    assert "review.privacy_zones is now [privacy] zones" in caplog.text
+    out = tmp_path / "cameras.geojson"
+    result = CliRunner().invoke(export, [str(db), "-o", str(out)], env={"SOUSVEILLANCE_CONFIG": str(old)})
+    assert result.exit_code == 0, result.output
+    assert home.uuid not in out.read_text() and len(json.loads(out.read_text())["features"]) == 1
