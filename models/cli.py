@@ -13,10 +13,17 @@ import click
 
 from sousveillance.lazy import LazyGroup
 
+from ..device.extras import require
 from .data.cli import convert, dataset
 from .data.realset_cli import realset
 
 log = logging.getLogger(__name__)
+
+
+def _need_train(command: str, module: str = "ultralytics") -> None:
+    """One line naming the extra when the training stack (Ultralytics, PyTorch) is not installed."""
+    require(module, "train", f"'sousveillance model {command}'")
+
 
 # Other engineers' command groups under `model`, loaded only when named.
 LAZY: dict[str, tuple[str, str]] = {
@@ -52,6 +59,7 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
     Example:
       sousveillance model import-tflite -o /work/runs/init/yolov8n_coco_tflite.pt
     """
+    _need_train("import-tflite")
     from . import tflite_import as ti
     from .paths import offline_env, ultralytics_asset
     from .train import coco_init_checkpoint
@@ -115,6 +123,7 @@ def train_cmd(
       # improve the shipped model with your reviewed walks (every weight of it is the start)
       sousveillance model train --data /work/runs/walks/data.yaml --init models/weights/sousveillance-n.pt
     """
+    _need_train("train")
     from .recipes import RecipeError, pick_recipe, settings_for
     from .train import train
 
@@ -156,6 +165,7 @@ def soup_cmd(run_dir: Path, start: Path | None, weight: float) -> None:
       sousveillance model soup --run /work/runs/walks-1 --with models/weights/sousveillance-n.pt
       sousveillance model export --ship /work/runs/walks-1 --soup
     """
+    _need_train("soup", "torch")
     from . import PT_PATH
     from .soup import average
 
@@ -198,6 +208,7 @@ def eval_cmd(
       sousveillance model eval --model /work/runs/sv-main11/weights/last.pt --data realset --no-card --json r.json
       sousveillance model eval --model /work/runs/cmp/cmp-scratch/weights/best.pt --as scratch --no-card
     """
+    _need_train("eval")
     from dataclasses import asdict
 
     from . import card as card_mod
@@ -274,6 +285,7 @@ def export_cmd(
       sousveillance model export --ship /work/runs/sousveillance-n
       sousveillance model export --ship /work/runs/sousveillance-n --last
     """
+    _need_train("export")
     import cv2
 
     from . import PT_PATH, WEIGHTS_DIR

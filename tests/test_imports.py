@@ -31,7 +31,7 @@ LAYERS = [
         r"^sousveillance\.device\.(commands|bench)\b|^sousveillance\.sync\.server\.bench$)",
         "wiring",
     ),  # commands
-    (r"^sousveillance\.device\.(types|geodesy)$", "basics"),
+    (r"^sousveillance\.device\.(types|geodesy|extras)$", "basics"),
     (r"^sousveillance\.device\.store\b", "store"),
     (r"^sousveillance\.device\.(capture|gps|detect|track)\b", "parts"),
     (r"^sousveillance\.device\.geo\b", "geo"),

@@ -15,6 +15,8 @@ from pathlib import Path
 import click
 import cv2
 
+from ..extras import require
+
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -63,9 +65,7 @@ def loop(video, gps_file, frames, model, imgsz, backend, threads):
     from ..detect import open_detector  # noqa: PLC0415
 
     if threads:
-        import torch  # noqa: PLC0415
-
-        torch.set_num_threads(threads)
+        require("torch", "train", "--threads (PyTorch's thread count)").set_num_threads(threads)
     video = video or SAMPLE_WALK / "walk.mp4"
     gps_file = gps_file or (SAMPLE_WALK / "walk.nmea" if video.parent == SAMPLE_WALK else None)
     rss_start = _current_rss_mb()

@@ -2,7 +2,8 @@
 
 ``--help`` lists every command from a table of one-line helps without importing Ultralytics, Starlette or
 Blender. A command whose module (or a module it needs) is not installed still shows in the list, and says
-which Python module is missing and which extra brings it.
+which Python module is missing and which extra brings it; so does a command that reaches for an extra's library
+while it runs (``MissingExtraError``, see ``sousveillance.device.extras``).
 """
 
 from __future__ import annotations
@@ -11,23 +12,7 @@ import importlib
 
 import click
 
-# top-level module -> the pip extra that installs it (pyproject.toml [project.optional-dependencies])
-EXTRA_OF = {
-    "bpy": "synth",
-    "osmium": "server",
-    "osmapi": "server",
-    "psycopg": "server",
-    "onnx": "train",
-    "onnxruntime": "train",
-    "ai_edge_litert": "train",
-    "pnnx": "train",
-    "torch": "train",
-    "ultralytics": "train",
-    "playwright": "test",
-    "schemathesis": "test",
-    "pmtiles": "test",
-}
-
+from sousveillance.device.extras import EXTRA_OF, MissingExtraError, install_hint
 
 class LazyGroup(click.Group):
     """A click group with ``lazy={name: ("module:attribute", one-line help)}`` next to its ordinary commands."""
@@ -52,6 +37,13 @@ class LazyGroup(click.Group):
             return unavailable(f"{ctx.command_path} {name}", name, help_text, exc.name)
         return getattr(module, attr)
 
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - whatever the command returns
+        # A command that needs a library of an extra the user did not install: one line naming the extra, exit 1.
+        try:
+            return super().invoke(ctx)
+        except MissingExtraError as exc:
+            raise click.ClickException(str(exc)) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max((len(n) for n in self.list_commands(ctx)), default=0)
         rows = [(n, c.get_short_help_str(limit)) for n, c in self.commands.items() if not c.hidden]
@@ -64,7 +56,7 @@ class LazyGroup(click.Group):
 def unavailable(path: str, name: str, help_text: str, missing: str) -> click.Command:
     """A stand-in command saying that ``missing`` (a Python module) is needed, and how to get it."""
     extra = EXTRA_OF.get(missing.split(".")[0])
-    how = f" (pip install 'sousveillance[{extra}]')" if extra else ""
+    how = f" ({install_hint(extra)})" if extra else ""
     message = f"'{path}' is not available in this installation: it needs the Python module '{missing}'{how}"
 
     @click.command(

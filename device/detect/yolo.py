@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...models.paths import offline_env
+from ..extras import require
 from ..types import Detection
 from .base import DetectorError
 from .tiling import detect_tiled
@@ -43,10 +44,9 @@ class YoloDetector:
     ):
         offline_env()
         path = resolve_model(model)
-        try:
-            from ultralytics import YOLO  # noqa: PLC0415 - heavy, only when a detector is built
-        except ImportError as exc:  # pragma: no cover - ultralytics is a dependency
-            raise DetectorError("ultralytics is not installed") from exc
+        # Heavy, only when a detector is built; the base install runs NCNN models without it (see open_detector).
+        purpose = f"running {path.name} through Ultralytics (NCNN models need only the base install)"
+        YOLO = require("ultralytics", "train", purpose).YOLO
         try:
             self._model = YOLO(str(path), task="detect")
         except Exception as exc:  # noqa: BLE001 - ultralytics raises many kinds

@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...device.extras import require
 from .yolo import CLASS_NAMES, LabelledImage, YoloBox, write_labels
 
 log = logging.getLogger(__name__)
@@ -163,14 +164,14 @@ def image_sizes(images_dir: Path | None) -> dict[str, tuple[int, int]]:
     """(width, height) of each image in a folder, read from the file headers."""
     if images_dir is None or not images_dir.is_dir():
         return {}
-    from PIL import Image, UnidentifiedImageError
+    pil = require("PIL.Image", "train", "reading image sizes (--images)")
 
     sizes = {}
     for p in images_dir.iterdir():
         try:
-            with Image.open(p) as im:  # reads the header only
+            with pil.open(p) as im:  # reads the header only
                 sizes[p.name] = (int(im.width), int(im.height))
-        except (UnidentifiedImageError, OSError):
+        except (pil.UnidentifiedImageError, OSError):
             continue
     return sizes
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ...device.extras import require
+
 log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
@@ -123,6 +125,8 @@ def open_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
 
     else:
+        if url.startswith("postgresql+psycopg"):
+            require("psycopg", "server", "a PostgreSQL campaign database")
         engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     metadata.create_all(engine)
     if engine.dialect.name == "postgresql":
