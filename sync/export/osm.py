@@ -1,5 +1,5 @@
 """OpenStreetMap files of new cameras, written with the standard library: a JOSM ``.osm`` file, an osmChange
-``.osc`` file and the changeset that goes with it. (``sync/osm/files.py`` reads them back with pyosmium.)"""
+``.osc`` file and the changeset that goes with it. (``sync/osm/files.py`` reads them back.)"""
 
 from __future__ import annotations
 

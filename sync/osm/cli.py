@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ...device.extras import require
 from ..cli_common import db_argument, load, open_store
 from ..export import ExportCamera
 
@@ -51,9 +52,9 @@ def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):  # 
 def write_osm_file(
     cams: Sequence[ExportCamera], fmt: str, output: Path, *, comment: str | None, existing: Path | None, near: str
 ) -> None:
-    """Write a JOSM (``osm``) or osmChange (``osc``, plus ``.changeset.osm``) file and verify it with pyosmium."""
+    """Write a JOSM (``osm``) or osmChange (``osc``, plus ``.changeset.osm``) file and verify it as it reads back."""
     from ..export.osm import OsmFileError, changeset_tags, changeset_xml, josm_xml, osmchange_xml
-    from .files import write_verified
+    from .files import reader, write_verified
 
     try:
         tags = changeset_tags(comment)
@@ -66,7 +67,7 @@ def write_osm_file(
             write_verified(cs_path, changeset_xml(tags), [], tags)
     except (OsmFileError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"wrote {output}: {len(drafts)} new camera node(s), verified with pyosmium", err=True)
+    click.echo(f"wrote {output}: {len(drafts)} new camera node(s), verified with {reader()}", err=True)
 
 
 def _cams(db: Path | None) -> list[ExportCamera]:
@@ -153,6 +154,7 @@ def upload_cmd(
     db: Path | None, existing: Path | None, comment: str | None, api: str, token_file: Path | None, yes: bool
 ) -> None:
     """Upload new confirmed cameras in one changeset; a retry never creates a second node for a camera."""
+    require("osmapi", "server", "'sousveillance osm upload'")
     from ..export import device_cameras
     from ..export.osm import OsmFileError, changeset_tags
     from .oauth import default_token_path, load_token

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sousveillance.device.extras import require
 from sousveillance.device.geodesy import distance_m
+
 from ..export.osm import NodeDraft
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def _overpass(path: Path) -> list[ExistingNode]:
 
 
 def _extract(path: Path) -> list[ExistingNode]:
-    import osmium
+    osmium = require("osmium", "server", f"reading the OSM extract {path.name} (Overpass JSON needs no extra)")
 
     out = []
     try:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers.cli import one_error_line
 from helpers.walkmaker import make_walk
 
 from sousveillance.main import COMMANDS, cli
@@ -49,15 +50,6 @@ def test_a_command_whose_extra_is_missing_says_which_module_it_needs(tmp_path, m
     assert "bpy_not_installed_here" in help_.output
     broken = CliRunner().invoke(lazy, ["broken"])  # a bug is not dressed up as a missing extra
     assert broken.exit_code != 0 and isinstance(broken.exception, ImportError)
-
-
-def one_error_line(out):
-    lines = [l for l in out.stderr.strip().splitlines() if l.strip()]
-    assert out.returncode == 1, out.stderr + out.stdout
-    errors = [l for l in lines if l.startswith("Error: ")]
-    assert len(errors) == 1 and lines[-1] == errors[0], out.stderr  # warnings may come first, never a traceback
-    assert "Traceback" not in out.stderr
-    return errors[0]
 
 
 def test_replay_bad_inputs_each_give_one_clear_line(tmp_path):
