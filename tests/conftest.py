@@ -17,6 +17,29 @@ ARTIFACTS = REPO / "test-artifacts"
 sys.path.insert(0, str(REPO / "tests"))  # tests/helpers/ is importable as `helpers`
 
 
+# The optional libraries tests may need, and the extra that installs each (pyproject.toml).
+EXTRA_OF = {
+    "ultralytics": "train", "torch": "train", "onnx": "train", "onnxruntime": "train", "ai_edge_litert": "train",
+    "pnnx": "train", "PIL": "train",
+    "osmium": "server", "osmapi": "server", "psycopg": "server",
+    "bpy": "synth",
+}  # fmt: skip
+# Markers that imply a library: a PostgreSQL test talks to it through psycopg, a Blender test through bpy.
+MARKER_NEEDS = {"postgres": ("psycopg",), "bpy": ("bpy",)}
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip, with the pip command in the reason, a test whose extra is not installed (``@pytest.mark.needs``)."""
+    from sousveillance.device.extras import available, install_hint
+
+    needed = [m for mark in item.iter_markers("needs") for m in mark.args]
+    needed += [m for name, modules in MARKER_NEEDS.items() if item.get_closest_marker(name) for m in modules]
+    for module in needed:
+        if not available(module):
+            pytest.skip(f"needs {module}, from the {EXTRA_OF[module]} extra: {install_hint(EXTRA_OF[module])}")
+
+
 def shared_data_dir() -> Path:
     """The shared data folder itself ($SOUSVEILLANCE_SHARED, as in models/paths.py), else ../shared/data."""
     if os.environ.get("SOUSVEILLANCE_SHARED"):

@@ -29,6 +29,7 @@ def frames(step=10):
         i += 1
 
 
+@pytest.mark.needs("ultralytics")
 def test_same_detections_as_ultralytics_on_the_sample_walk():
     ours = NcnnDetector(NCNN_DIR, conf=0.1)
     theirs = YoloDetector(NCNN_DIR, imgsz=640, conf=0.1)
@@ -45,9 +46,13 @@ def test_same_detections_as_ultralytics_on_the_sample_walk():
     assert compared >= 5  # the model does find things in the walk at this threshold
 
 
+@pytest.mark.needs("ultralytics")
+def test_the_ultralytics_backend_can_still_be_chosen_for_an_ncnn_model():
+    assert isinstance(open_detector(NCNN_DIR, backend="ultralytics"), YoloDetector)
+
+
 def test_the_device_picks_it_for_ncnn_models_and_never_imports_torch():
     assert isinstance(open_detector(NCNN_DIR), NcnnDetector)
-    assert isinstance(open_detector(NCNN_DIR, backend="ultralytics"), YoloDetector)
     code = (
         "import sys, numpy as np; from sousveillance.device.detect import open_detector;"
         "d = open_detector(); d.detect(np.zeros((360, 640, 3), np.uint8));"

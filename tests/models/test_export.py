@@ -6,7 +6,7 @@ import pytest
 from sousveillance.models.export import check_export, export_one, square
 from sousveillance.models.paths import ultralytics_asset
 
-pytestmark = [pytest.mark.shared, pytest.mark.slow]
+pytestmark = [pytest.mark.shared, pytest.mark.slow, pytest.mark.needs("ultralytics")]
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,15 @@
 """The COCO YOLOv8n rebuilt from the INT8 TFLite export reproduces the TFLite interpreter's detections."""
 
 import pytest
-import torch
-from click.testing import CliRunner
 
-from sousveillance.device.types import box_iou
-from sousveillance.models import tflite_import as ti
-from sousveillance.models.cli import model
-from sousveillance.models.paths import ultralytics_asset
+torch = pytest.importorskip("torch", reason="PyTorch is in the train extra: pip install 'sousveillance[train]'")
+
+from click.testing import CliRunner  # noqa: E402
+
+from sousveillance.device.types import box_iou  # noqa: E402
+from sousveillance.models import tflite_import as ti  # noqa: E402
+from sousveillance.models.cli import model  # noqa: E402
+from sousveillance.models.paths import ultralytics_asset  # noqa: E402
 
 pytestmark = pytest.mark.shared
 

@@ -10,7 +10,7 @@ from sousveillance.models.cli import model
 from sousveillance.models.data.assemble import assemble, folder_source
 from sousveillance.models.train import TrainSettings, train
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs("ultralytics")]
 
 
 def _tiny_set(root, n=6, size=96):

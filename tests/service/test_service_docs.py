@@ -49,8 +49,8 @@ def test_the_pi_pins_satisfy_the_project_requirements():
     numpy = next(p for p in pins if p.name == "numpy")
     version = str(next(iter(numpy.specifier))).lstrip("=")
     assert version == "1.24.2" and wanted["numpy"].contains(version)
-    opencv = next(p for p in pins if p.name == "opencv-python")
-    assert opencv.specifier.contains("4.11.0.86") and wanted["opencv-python"].contains("4.11.0.86")
+    opencv = next(p for p in pins if p.name == "opencv-python-headless")  # the base install's OpenCV
+    assert opencv.specifier.contains("4.11.0.86") and wanted["opencv-python-headless"].contains("4.11.0.86")
     assert not opencv.specifier.contains("4.12.0.88")  # needs numpy 2
 
 

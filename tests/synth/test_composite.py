@@ -64,6 +64,7 @@ def test_compose_draws_foliage_and_keeps_boxes_inside_the_frame():
 
 
 @pytest.mark.bpy
+@pytest.mark.needs("ultralytics")
 def test_dataset_loads_in_ultralytics_and_keeps_val_cutouts_out_of_train(tiny_cutouts, tmp_path):
     from ultralytics.data.utils import check_det_dataset
 
