@@ -17,13 +17,6 @@ ARTIFACTS = REPO / "test-artifacts"
 sys.path.insert(0, str(REPO / "tests"))  # tests/helpers/ is importable as `helpers`
 
 
-# The optional libraries tests may need, and the extra that installs each (pyproject.toml).
-EXTRA_OF = {
-    "ultralytics": "train", "torch": "train", "onnx": "train", "onnxruntime": "train", "ai_edge_litert": "train",
-    "pnnx": "train", "PIL": "train",
-    "osmium": "server", "osmapi": "server", "psycopg": "server",
-    "bpy": "synth",
-}  # fmt: skip
 # Markers that imply a library: a PostgreSQL test talks to it through psycopg, a Blender test through bpy.
 MARKER_NEEDS = {"postgres": ("psycopg",), "bpy": ("bpy",)}
 
@@ -31,7 +24,7 @@ MARKER_NEEDS = {"postgres": ("psycopg",), "bpy": ("bpy",)}
 @pytest.hookimpl(tryfirst=True)  # before the fixtures are set up
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip, with the pip command in the reason, a test whose extra is not installed (``@pytest.mark.needs``)."""
-    from sousveillance.device.extras import available, install_hint
+    from sousveillance.device.extras import EXTRA_OF, available, install_hint
 
     needed = [m for mark in item.iter_markers("needs") for m in mark.args]
     needed += [m for name, modules in MARKER_NEEDS.items() if item.get_closest_marker(name) for m in modules]

@@ -1,8 +1,8 @@
 """Run the ``sousveillance`` CLI as on the base install: the extras' libraries cannot be imported.
 
 The process gets an import hook that answers "No module named ..." for every library of an extra (PyTorch,
-Ultralytics, pyosmium, osmapi, psycopg, Blender, the ONNX and TFLite tools), exactly what Python says when they are
-not installed. So the test venv, which has them all, checks what a Pi or a reviewer without them gets.
+Ultralytics, Pillow, pyosmium, osmapi, psycopg, Blender, the ONNX and TFLite tools), exactly what Python says when
+they are not installed. So the test venv, which has them all, checks what a Pi or a reviewer without them gets.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXTRA_MODULES = (
-    "ultralytics", "torch", "torchvision", "onnx", "onnxruntime", "ai_edge_litert", "pnnx",  # [train]
-    "osmium", "osmapi", "psycopg",  # [server]
-    "bpy",  # [synth]
-)
+from sousveillance.device.extras import EXTRA_OF
+
+# every library of the train, server and synth extras (the test extra's are what runs the tests)
+EXTRA_MODULES = tuple(module for module, extra in EXTRA_OF.items() if extra != "test")
 
 _PROLOGUE = """
 import importlib.abc, sys
