@@ -123,9 +123,7 @@ def train_cmd(
       # improve the shipped model with your reviewed walks (every weight of it is the start)
       sousveillance model train --data /work/runs/walks/data.yaml --init models/weights/sousveillance-n.pt
     """
-    _need_train("train")
     from .recipes import RecipeError, pick_recipe, settings_for
-    from .train import train
 
     try:
         r = pick_recipe(recipe, device=device)
@@ -133,6 +131,9 @@ def train_cmd(
                          name=name, init=init, hours=hours, fraction=fraction)  # fmt: skip
     except RecipeError as exc:
         raise click.ClickException(str(exc)) from exc
+    _need_train("train")  # after the recipe: "the gpu recipe needs a CUDA device" is the first thing to fix
+    from .train import train
+
     click.echo(f"recipe {s.recipe}: {s.imgsz} px, batch {s.batch}, {s.epochs} epochs on {s.device}, {s.arch}")
     try:
         result = train(s, project)
