@@ -160,8 +160,6 @@ def test_the_review_page_and_the_export_command_write_the_same_file(client, walk
 
     from sousveillance.sync.cli import export
 
-    if fmt in ("osm", "osc"):
-        pytest.importorskip("osmium", reason="the export command reads OSM files back with pyosmium")
     _confirm_two(client, walk_db)
     for walk in (["--walk", str(walk_db.walk_id)], []):
         page = client.get(f"/export/{fmt}" + (f"?walk={walk_db.walk_id}" if walk else ""))

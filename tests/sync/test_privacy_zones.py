@@ -76,8 +76,6 @@ def test_a_zone_hides_its_camera_from_every_export_sync_and_the_public_map(tmp_p
     # every format of `sousveillance export` and `osm josm`
     outputs = {}
     for fmt in FORMATS:
-        if fmt in ("osm", "osc"):
-            pytest.importorskip("osmium", reason="OSM files are read back with pyosmium")
         out = tmp_path / f"cameras.{fmt}"
         result = CliRunner().invoke(export, [str(db), "--format", fmt, "-o", str(out)], env=env)
         assert result.exit_code == 0, result.output
