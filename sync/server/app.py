@@ -1,15 +1,18 @@
-"""The campaign map server (Starlette, ASGI): device API, public map, exports, OpenAPI spec.
+"""The campaign map server (Starlette, ASGI): device API, public map, OGC API Features, exports, OpenAPI spec.
 
-Every bad request gets a 4xx with a one-line JSON error ``{"error": code, "detail": text}``; nothing is written
-unless the device token is valid and the payload passed the wire schema.
+Every bad request gets a 4xx with a one-line JSON error ``{"error": code, "detail": text}`` (and ``field`` when one
+field is at fault); nothing is written unless the device token is valid and the payload passed the wire rules.
+A submission takes one hop from the event loop to the single writer, which authenticates, merges and inserts it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from html import escape
 import re
+from collections.abc import AsyncIterator
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,38 +20,38 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import export
 from ..export import EXTENSIONS
 from ..wire import JPEG_MAGIC, MAX_CROP_BYTES, FeatureError, validate_feature
+from . import ogc
+from .auth import AuthError, bearer, check, hash_token
 from .exports import MEDIA_TYPES, export_text
 from .openapi import spec
-from .repo import AuthError, Repository, RepoError
+from .reads import Query
+from .repo import Repository, RepoError
+from .respond import ApiError, cached, error
+from .writer import WriteFailed
 
 log = logging.getLogger(__name__)
 
 MAX_FEATURE_BYTES = 64 * 1024
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+JSON_TYPES = ("application/json", "application/geo+json")
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
+class Gone(Exception):
+    """The client closed the connection before its request was read: nothing to answer."""
 
 
-def _error(status: int, code: str, detail: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
-
-
-def _leaflet_dir() -> Path:
-    return Path(str(resources.files("sousveillance.device.review"))) / "static" / "vendor" / "leaflet"
+def _review_static() -> Path:
+    return Path(str(resources.files("sousveillance.device.review"))) / "static"
 
 
 def _reject_constant(name: str) -> Any:
@@ -63,69 +66,76 @@ async def _body(request: Request, limit: int, content_types: tuple[str, ...]) ->
     if length is not None and (not length.isdigit() or int(length) > limit):
         raise ApiError(413, "too_large", f"body larger than {limit} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+    except ClientDisconnect:
+        raise Gone() from None
     return bytes(body)
 
 
 def _uuid(request: Request) -> str:
     uuid = request.path_params["uuid"]
     if not UUID_RE.match(uuid):
-        raise ApiError(422, "bad_uuid", "camera ids are lower-case UUIDs")
+        raise ApiError(422, "bad_uuid", "camera ids are lower-case UUIDs", "uuid")
     return uuid
 
 
-def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Surveillance cameras") -> Starlette:
-    async def device(request: Request) -> Any:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        return await run_in_threadpool(repo.authenticate, token)
+def _feature(body: bytes, uuid: str) -> dict[str, Any]:
+    try:
+        feature = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "bad_json", f"body is not JSON: {str(exc)[:120]}") from None
+    try:
+        validate_feature(feature)
+    except FeatureError as exc:
+        raise ApiError(422, "invalid_feature", str(exc), exc.field) from None
+    if feature["id"] != uuid:
+        raise ApiError(422, "uuid_mismatch", "the URL and the feature id differ", "id")
+    return feature
 
-    async def put_camera(request: Request) -> Response:
+
+def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Surveillance cameras") -> Starlette:
+    async def token_hash(request: Request) -> str:
+        """The caller's token hash, checked before the body is read (from memory once the token was seen)."""
+        token = bearer(request.headers.get("authorization", ""))
+        if not token:
+            raise AuthError(401, "missing_token", "send 'Authorization: Bearer <device token>'")
+        digest = hash_token(token)
+        cached_device = repo.tokens.cached(digest)
+        if cached_device is not None:
+            check(cached_device)
+        else:
+            await run_in_threadpool(repo.authenticate_hash, digest)
+        return digest
+
+    async def camera(request: Request) -> Response:
         uuid = _uuid(request)
-        dev = await device(request)
-        body = await _body(request, MAX_FEATURE_BYTES, ("application/json", "application/geo+json"))
-        try:
-            feature = json.loads(body, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
-            raise ApiError(400, "bad_json", f"body is not JSON: {str(exc)[:120]}") from None
-        try:
-            validate_feature(feature)
-        except FeatureError as exc:
-            raise ApiError(422, "invalid_feature", str(exc)) from None
-        except RecursionError:
-            raise ApiError(422, "invalid_feature", "nested too deeply") from None
-        if feature["id"] != uuid:
-            raise ApiError(422, "uuid_mismatch", "the URL and the feature id differ")
-        result = await run_in_threadpool(repo.put_camera, dev, feature)
-        body_out = {
+        who = await token_hash(request)
+        if request.method == "GET":
+            return JSONResponse(await run_in_threadpool(repo.get_camera, who, uuid))
+        if request.method == "DELETE":
+            status = await repo.submit(repo.delete_job(who, uuid))
+            return JSONResponse({"uuid": uuid, "status": status})
+        body = await _body(request, MAX_FEATURE_BYTES, JSON_TYPES)
+        result = await repo.submit(repo.put_job(who, _feature(body, uuid), body))
+        answer = {
             "uuid": uuid,
             "status": result.status,
             "feature": result.feature_uuid,
             "crop_needed": result.crop_needed,
         }
-        return JSONResponse(body_out, status_code=201 if result.status == "created" else 200)
-
-    async def get_camera(request: Request) -> Response:
-        uuid = _uuid(request)
-        dev = await device(request)
-        return JSONResponse(await run_in_threadpool(repo.get_camera, dev, uuid))
-
-    async def delete_camera(request: Request) -> Response:
-        uuid = _uuid(request)
-        dev = await device(request)
-        status = await run_in_threadpool(repo.delete_camera, dev, uuid)
-        return JSONResponse({"uuid": uuid, "status": status})
+        return JSONResponse(answer, status_code=201 if result.status == "created" else 200)
 
     async def put_crop(request: Request) -> Response:
         uuid = _uuid(request)
-        dev = await device(request)
+        who = await token_hash(request)
         data = await _body(request, MAX_CROP_BYTES, ("image/jpeg",))
         if not data.startswith(JPEG_MAGIC):
             raise ApiError(415, "not_jpeg", "a crop must be a JPEG image")
-        status = await run_in_threadpool(repo.put_crop, dev, uuid, data)
+        status = await repo.submit(repo.crop_job(who, uuid, data))
         return JSONResponse({"uuid": uuid, "status": status}, status_code=201 if status == "created" else 200)
 
     async def get_crop(request: Request) -> Response:
@@ -136,16 +146,19 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=86400"})
 
     async def features(request: Request) -> Response:
-        rows = await run_in_threadpool(repo.features)
-        return JSONResponse(export.geojson(export.from_map_feature(r) for r in rows), media_type="application/geo+json")
+        """All map features as one GeoJSON FeatureCollection, or a page of them with bbox / limit / offset."""
+        q = ogc.query(request, default_limit=None, strict=False)
+        page = await run_in_threadpool(repo.page, q, str(request.url))
+        return cached(request, page.etag, lambda: ogc.page_body(request, q, page, extra_links=False), ogc.GEOJSON)
 
     async def export_file(request: Request) -> Response:
         fmt = request.path_params["fmt"]
         if fmt not in MEDIA_TYPES:
             raise ApiError(404, "unknown_format", f"formats: {', '.join(MEDIA_TYPES)}")
-        text = await run_in_threadpool(export_text, repo, fmt, title)
-        disposition = f'attachment; filename="cameras.{EXTENSIONS[fmt]}"'
-        return Response(text, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+        page = await run_in_threadpool(repo.page, Query(), fmt)
+        disposition = {"Content-Disposition": f'attachment; filename="cameras.{EXTENSIONS[fmt]}"'}
+        build = lambda: export_text(repo, fmt, title).encode("utf-8")  # noqa: E731
+        return cached(request, page.etag, build, MEDIA_TYPES[fmt], disposition)
 
     async def conflicts(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(repo.open_conflicts))
@@ -156,37 +169,65 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
     async def openapi(request: Request) -> Response:
         return JSONResponse(spec())
 
-    async def page(request: Request) -> Response:
+    async def landing(request: Request) -> Response:
+        fmt, accept = request.query_params.get("f"), request.headers.get("accept", "")
+        if fmt == "json" or (fmt is None and "application/json" in accept and "text/html" not in accept):
+            return ogc.landing(request, title)  # OGC API clients; a browser (or */*) gets the map page
         html = resources.files("sousveillance.sync.server").joinpath("templates", "map.html").read_text()
         html = html.replace("{{ title }}", escape(title)).replace("{{ tiles }}", escape(json.dumps(tiles)))
         return HTMLResponse(html)
 
+    async def ogc_collections(request: Request) -> Response:
+        return await ogc.collections(request, repo)
+
+    async def ogc_collection(request: Request) -> Response:
+        return await ogc.collection(request, repo)
+
+    async def ogc_items(request: Request) -> Response:
+        return await ogc.items(request, repo)
+
+    async def ogc_item(request: Request) -> Response:
+        return await ogc.item(request, repo)
+
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, (ApiError, AuthError, RepoError))
-        return _error(exc.status, exc.code, exc.detail)
+        return error(exc.status, exc.code, exc.detail, getattr(exc, "field", None))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return _error(exc.status_code, "http_error", str(exc.detail))
+        return error(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
+
+    async def gone(request: Request, exc: Exception) -> Response:
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return error(400, "client_disconnected", "the request body was cut off")
+
+    async def write_failed(request: Request, exc: Exception) -> Response:
+        return error(500, "server_error", "internal error (logged)")
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(500, "server_error", "internal error (logged)")
+        return error(500, "server_error", "internal error (logged)")
 
     static = Path(str(resources.files("sousveillance.sync.server"))) / "static"
     routes = [
-        Route("/", page),
+        Route("/", landing),
+        Route("/conformance", ogc.conformance),
+        Route("/collections", ogc_collections),
+        Route("/collections/{collection}", ogc_collection),
+        Route("/collections/{collection}/items", ogc_items),
+        Route("/collections/{collection}/items/{feature}", ogc_item),
         Route("/openapi.json", openapi),
         Route("/api/v1/health", health),
         Route("/api/v1/features", features),
         Route("/api/v1/conflicts", conflicts),
         Route("/api/v1/export/{fmt}", export_file),
-        Route("/api/v1/cameras/{uuid}", put_camera, methods=["PUT"]),
-        Route("/api/v1/cameras/{uuid}", get_camera, methods=["GET"]),
-        Route("/api/v1/cameras/{uuid}", delete_camera, methods=["DELETE"]),
+        Route("/api/v1/cameras/{uuid}", camera, methods=["PUT", "GET", "DELETE"]),
         Route("/api/v1/cameras/{uuid}/crop", put_crop, methods=["PUT"]),
         Route("/api/v1/crops/{uuid}", get_crop),
-        Mount("/static/vendor/leaflet", StaticFiles(directory=_leaflet_dir(), check_dir=False), name="leaflet"),
+        Route("/static/cone.js", lambda r: FileResponse(_review_static() / "cone.js", media_type="text/javascript")),
+        Mount(
+            "/static/vendor/leaflet", StaticFiles(directory=_review_static() / "vendor" / "leaflet", check_dir=False)
+        ),
         Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]
     handlers = {
@@ -194,8 +235,20 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         AuthError: api_error,
         RepoError: api_error,
         HTTPException: http_error,
+        Gone: gone,
+        WriteFailed: write_failed,
         Exception: server_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    cors = Middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_headers=["If-None-Match", "Accept"],
+        expose_headers=["ETag"], max_age=86400,
+    )  # fmt: skip
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await repo.writer.stop()  # what is queued is committed before the server exits
+
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[cors], lifespan=lifespan)  # type: ignore
     app.state.repo = repo
     return app

@@ -49,14 +49,22 @@ Example:
 @click.option(
     "--tiles", default=None, help="Tile URL template of the map page (default: OpenStreetMap; 'none': no tiles)."
 )
-def run(db: str, host: str, port: int, title: str, tiles: str | None) -> None:
-    """Serve the device API, the public map page and the exports."""
+@click.option(
+    "--access-log/--no-access-log", default=False, show_default=True,
+    help="Log every request with the client's address (off: walkers' addresses are not kept).",
+)  # fmt: skip
+def run(db: str, host: str, port: int, title: str, tiles: str | None, access_log: bool) -> None:
+    """Serve the device API, the public map page, OGC API Features and the exports."""
     import uvicorn
 
     from .app import DEFAULT_TILES, create_app
 
-    app = create_app(_repo(db), title=title, tiles=tiles or DEFAULT_TILES)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    repo = _repo(db)
+    app = create_app(repo, title=title, tiles=tiles or DEFAULT_TILES)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=access_log)
+    finally:
+        repo.close()  # the writer commits what it holds before the process ends
 
 
 @server.group(

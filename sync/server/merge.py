@@ -16,9 +16,10 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
-from sousveillance.device.geodesy import distance_m
+from sousveillance.device.geodesy import EARTH_RADIUS_M, distance_m
 
 MIN_GATE_M = 6.0
 MAX_GATE_M = 25.0
@@ -27,7 +28,7 @@ DIRECTION_CONFLICT = 45.0
 MIN_UNCERTAINTY_M = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Observation:
     """The merge-relevant part of one submission (or of an existing map feature)."""
 
@@ -41,6 +42,7 @@ class Observation:
     device_id: int = 0
     sightings: int = 0
     received_at: str = ""
+    reviewed_at: str = ""  # when the walker confirmed it (RFC 3339)
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Aggregate:
     submissions: int
     sightings: int
     conflicts: dict[str, list[Any]] = field(default_factory=dict)  # field -> the disagreeing values
+    check_date: str | None = None  # the latest walker's survey date (UTC), OSM's check_date
+
 
 
 def gate_m(u1: float, u2: float) -> float:
@@ -69,8 +73,10 @@ def angle_diff(a: float, b: float) -> float:
 
 def match_score(new: Observation, feature: Observation) -> float | None:
     """Distance in metres when ``new`` is the same camera as ``feature`` (lower is better), else ``None``."""
-    dist = distance_m(new.latitude, new.longitude, feature.latitude, feature.longitude)
     gate = gate_m(new.uncertainty_m, feature.uncertainty_m)
+    if abs(math.radians(new.latitude - feature.latitude)) * EARTH_RADIUS_M > gate:  # the north-south part alone
+        return None
+    dist = distance_m(new.latitude, new.longitude, feature.latitude, feature.longitude)
     if dist > gate:
         return None
     if new.direction is not None and feature.direction is not None:
@@ -92,6 +98,15 @@ def _majority(values: Sequence[Any]) -> Any:
     counts = Counter(values)
     top = max(counts.values())
     return next(v for v in reversed(values) if counts[v] == top)
+
+
+def survey_date(stamp: str) -> str | None:
+    """The UTC date (YYYY-MM-DD) of an RFC 3339 time, or None when it is missing or unreadable."""
+    try:
+        when = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return (when.astimezone(timezone.utc) if when.tzinfo else when).date().isoformat()
 
 
 def circular_mean(angles: Sequence[float]) -> float:
@@ -136,6 +151,7 @@ def aggregate(observations: Sequence[Observation], overrides: Mapping[str, Any] 
         submissions=len(observations),
         sightings=sum(o.sightings for o in observations),
         conflicts=conflicts,
+        check_date=max(filter(None, (survey_date(o.reviewed_at) for o in observations)), default=None),
     )
     for key, value in (overrides or {}).items():  # an admin's resolution wins and settles that conflict
         if hasattr(result, key) and key in ("camera_type", "mount", "direction", "surveillance"):

@@ -1,7 +1,8 @@
 """Campaign server tables (SQLAlchemy Core) and the engine for a database URL: SQLite file or PostgreSQL + PostGIS.
 
-The same tables and queries serve both; PostgreSQL adds a PostGIS ``geography`` column with a GiST index on map
-features, which the repository uses to find merge candidates.
+The same tables and queries serve both. The spatial index differs: SQLite keeps an R*Tree (``features_rtree``,
+kept in step by triggers), PostgreSQL a PostGIS point generated from latitude/longitude with a GiST index.
+``migrate.upgrade`` brings a database made by an older version up to date when the engine opens.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ features = sa.Table(
     sa.Column("sightings", sa.Integer, nullable=False),
     sa.Column("conflicts", sa.Integer, nullable=False, default=0),
     sa.Column("overrides", sa.Text),  # JSON {field: value} set by an admin resolving a conflict
+    sa.Column("check_date", sa.String(10)),  # the latest walker's review date (YYYY-MM-DD): OSM check_date
+    sa.Column("rev", sa.Integer, nullable=False, server_default="1"),  # +1 on every change: ETags of pages
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
-    sa.Index("ix_features_lat_lon", "latitude", "longitude"),
+    sa.Index("ix_features_updated_at", "updated_at"),
 )
 
 submissions = sa.Table(
@@ -69,6 +72,7 @@ submissions = sa.Table(
     sa.Column("sightings", sa.Integer, nullable=False),
     sa.Column("walk_uuid", sa.String(36), nullable=False),
     sa.Column("crop_sha256", sa.String(64)),
+    sa.Column("reviewed_at", sa.String(40)),
     sa.Column("received_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
 )
@@ -94,6 +98,13 @@ conflicts = sa.Table(
     sa.Column("resolution", sa.Text),
 )
 
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),  # schema_version; revocations (bumped by every revoke)
+)
+
 
 def database_url(value: str) -> str:
     """Accept a SQLAlchemy URL, ``postgresql://...`` (psycopg 3 is used) or a plain SQLite file path."""
@@ -104,36 +115,40 @@ def database_url(value: str) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def _sqlite_engine(url: str) -> Engine:
+    # One pool of long-lived connections (no overflow: a connection opened per burst and closed again is waste).
+    engine = sa.create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8, max_overflow=0, pool_timeout=60
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001
+        # A write takes SQLite's write lock before it reads, so two server processes on one file serialise.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+    return engine
+
+
 def open_engine(url: str) -> Engine:
-    """Engine for ``url`` with the schema created (idempotent); PostGIS set up on PostgreSQL."""
+    """Engine for ``url`` with the schema created or upgraded (idempotent); PostGIS set up on PostgreSQL."""
+    from . import migrate
+
     url = database_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
-            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn) -> None:  # noqa: ANN001
-            # A merge takes SQLite's write lock before it reads, so two server processes on one file serialise.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
-
+        engine = _sqlite_engine(url)
     else:
         if url.startswith("postgresql+psycopg"):
             require("psycopg", "server", "a PostgreSQL campaign database")
-        engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    metadata.create_all(engine)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7201)"))  # replicas starting together
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-            conn.execute(sa.text("ALTER TABLE features ADD COLUMN IF NOT EXISTS geom geography(Point, 4326)"))
-            conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_features_geom ON features USING GIST (geom)"))
+        engine = sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    migrate.upgrade(engine)
     log.info("campaign database ready: %s", engine.url.render_as_string(hide_password=True))
     return engine

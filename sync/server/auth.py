@@ -1,0 +1,104 @@
+"""Device tokens, kept in memory once looked up, and dropped on revocation even when another process revoked.
+
+Every ``server device revoke`` (CLI or any server replica) bumps the ``revocations`` counter in the ``meta`` table
+in the same transaction. ``Tokens.sync`` reads that counter (one tiny query) and empties the cache when it moved;
+the writer calls it at the start of every group it commits, so a revoked device cannot write once its revocation
+committed, and the read endpoints that need a device (``device_sa``) check it before they answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .db import Db
+
+log = logging.getLogger(__name__)
+
+GENERATION_SQL = "SELECT value FROM meta WHERE key = 'revocations'"
+DEVICE_SQL = "SELECT id, name, created_at, revoked_at FROM devices WHERE token_hash = ?"
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, code: str, detail: str):
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    name: str
+    created_at: str
+    revoked_at: str | None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def bearer(header: str) -> str:
+    """The token of an ``Authorization: Bearer ...`` header ('' when absent or another scheme)."""
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
+class Tokens:
+    """Token hash -> device, filled from the database on first use, emptied when a revocation is seen."""
+
+    def __init__(self) -> None:
+        self._by_hash: dict[str, Device] = {}
+        self._generation: int | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, generation: int | None) -> None:
+        """The revocation counter as just read from the database: a change empties the cache."""
+        generation = generation or 0
+        if generation != self._generation:
+            with self._lock:
+                if self._generation is not None:
+                    log.info("a device was revoked: token cache emptied")
+                self._by_hash.clear()
+                self._generation = generation
+
+    def cached(self, token_hash: str) -> Device | None:
+        return self._by_hash.get(token_hash)
+
+    def _remember(self, token_hash: str, row: Any) -> Device:
+        if not token_hash:
+            raise AuthError(401, "missing_token", "send 'Authorization: Bearer <device token>'")
+        if row is None:
+            raise AuthError(401, "invalid_token", "unknown device token")
+        dev = Device(*row)
+        self._by_hash[token_hash] = dev
+        return check(dev)
+
+    async def device(self, db: Db, token_hash: str) -> Device:
+        """The active device of a token hash, from the cache or the writer's connection; ``AuthError`` else."""
+        dev = self._by_hash.get(token_hash)
+        if dev is not None:
+            return check(dev)
+        return self._remember(token_hash, await db.one(DEVICE_SQL, (token_hash,)) if token_hash else None)
+
+    async def sync(self, db: Db) -> None:
+        self.observe((await db.one(GENERATION_SQL) or (0,))[0])
+
+    def device_sa(self, conn: Connection, token_hash: str) -> Device:
+        """The same on a SQLAlchemy connection (the read endpoints), after checking for revocations."""
+        self.observe(conn.execute(sa.text(GENERATION_SQL)).scalar())
+        dev = self._by_hash.get(token_hash)
+        if dev is not None:
+            return check(dev)
+        row = conn.execute(sa.text(DEVICE_SQL.replace("?", ":h")), {"h": token_hash}).first() if token_hash else None
+        return self._remember(token_hash, None if row is None else tuple(row))
+
+
+def check(dev: Device) -> Device:
+    if dev.revoked_at:
+        raise AuthError(403, "device_revoked", f"device {dev.name} was revoked at {dev.revoked_at}")
+    return dev

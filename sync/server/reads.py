@@ -1,0 +1,142 @@
+"""Reading the campaign map: pages of map features by box and time, single features, extents, counts, crops.
+
+Read-only queries on their own pooled connection (SQLite in WAL mode lets them run beside the writer). A page
+carries what its ETag is made of: the ids and revisions of its rows and the number matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import spatial
+from .tables import conflicts, crops, devices, features, submissions
+
+FEATURE_COLUMNS = [c for c in features.c if c.name != "overrides"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a page of features is asked for: a box, a time range on ``updated_at``, a window."""
+
+    box: spatial.Box | None = None
+    since: str | None = None  # inclusive bounds, ISO strings comparable with updated_at
+    until: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    matched: int
+    etag: str
+
+
+def _where(postgres: bool, q: Query) -> list[Any]:
+    clauses: list[Any] = []
+    if q.box is not None:
+        clauses.append(spatial.in_box(postgres, q.box))
+    if q.since is not None:
+        clauses.append(features.c.updated_at >= q.since)
+    if q.until is not None:
+        clauses.append(features.c.updated_at <= q.until)
+    return clauses
+
+
+def page(conn: Connection, postgres: bool, q: Query, key: str = "") -> Page:
+    """One page of map features (oldest first) and how many match in all; ``key`` enters the ETag."""
+    where = _where(postgres, q)
+    stmt = sa.select(*FEATURE_COLUMNS).where(*where).order_by(features.c.id).offset(q.offset or None)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit)
+    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    if q.limit is None and not q.offset:
+        matched = len(rows)
+    elif q.limit is not None and len(rows) < q.limit and (rows or not q.offset):
+        matched = q.offset + len(rows)
+    else:
+        matched = conn.execute(sa.select(sa.func.count()).select_from(features).where(*where)).scalar_one()
+    digest = hashlib.blake2b(f"{key}|{matched}".encode(), digest_size=16)
+    for r in rows:
+        digest.update(b"%d:%d;" % (r["id"], r["rev"]))
+    return Page(rows, matched, f'W/"{digest.hexdigest()}"')
+
+
+def item(conn: Connection, uuid: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(*FEATURE_COLUMNS).where(features.c.uuid == uuid)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def extent(conn: Connection) -> dict[str, Any]:
+    """Bounding box (west, south, east, north) and time span of the map, None when it is empty."""
+    row = conn.execute(
+        sa.select(
+            sa.func.min(features.c.longitude),
+            sa.func.min(features.c.latitude),
+            sa.func.max(features.c.longitude),
+            sa.func.max(features.c.latitude),
+            sa.func.min(features.c.updated_at),
+            sa.func.max(features.c.updated_at),
+            sa.func.count(),
+        )  # fmt: skip
+    ).one()
+    if not row[6]:
+        return {"bbox": None, "interval": None, "count": 0}
+    return {"bbox": [row[0], row[1], row[2], row[3]], "interval": [row[4], row[5]], "count": row[6]}
+
+
+def camera(conn: Connection, uuid: str) -> Any:
+    """A submission with its map feature's UUID and whether its crop is still expected."""
+    return conn.execute(
+        sa.select(
+            submissions.c.device_id,
+            submissions.c.payload,
+            submissions.c.crop_sha256,
+            features.c.uuid.label("feature_uuid"),
+            crops.c.sha256.label("crop_have"),
+        )  # fmt: skip
+        .select_from(
+            submissions.outerjoin(features, features.c.id == submissions.c.feature_id).outerjoin(
+                crops, crops.c.submission_uuid == submissions.c.uuid
+            )
+        )
+        .where(submissions.c.uuid == uuid)
+    ).first()
+
+
+def crop(conn: Connection, uuid: str) -> bytes | None:
+    """A crop by camera (submission) UUID, or the first crop of a map feature by feature UUID."""
+    data = conn.execute(sa.select(crops.c.data).where(crops.c.submission_uuid == uuid)).scalar()
+    if data is None:
+        data = conn.execute(
+            sa.select(crops.c.data)
+            .join(submissions, submissions.c.uuid == crops.c.submission_uuid)
+            .join(features, features.c.id == submissions.c.feature_id)
+            .where(features.c.uuid == uuid)
+            .order_by(submissions.c.id)
+            .limit(1)
+        ).scalar()
+    return bytes(data) if data is not None else None
+
+
+def open_conflicts(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(conflicts.c.id, conflicts.c.field, conflicts.c.detail, conflicts.c.created_at, features.c.uuid)
+        .join(features, features.c.id == conflicts.c.feature_id)
+        .where(conflicts.c.resolved_at.is_(None))
+        .order_by(conflicts.c.id)
+    ).all()
+    return [dict(r._mapping) | {"detail": json.loads(r.detail)} for r in rows]
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    return {
+        t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+        for t in (devices, submissions, features, crops, conflicts)
+    }
