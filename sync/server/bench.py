@@ -1,163 +1,323 @@
-"""Load benchmark of the campaign server: many devices submitting at once over loopback, SQLite and PostgreSQL.
+"""Load benchmark of the campaign server over loopback, SQLite and PostgreSQL, beside its ceiling in the same run.
 
-Prints figures; asserts nothing about speed. The server runs in its own process (``sousveillance server run``) so
-that the load generator does not share its interpreter.
+The server runs as ``sousveillance server run`` in its own process; a lean asyncio client (``loadgen.py``) drives
+it with one keep-alive connection per device and measures its own CPU. The ceiling is a minimal Starlette endpoint
+under the same uvicorn that checks the token and inserts the JSON into SQLite (``ceiling.py``). Afterwards the
+database is counted: every acknowledged camera stored once (lost, duplicates). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid as uuidlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from . import loadgen
+
 log = logging.getLogger(__name__)
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
-class BenchResult:
-    backend: str
-    submissions: int
-    errors: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    features: int
+class Result:
+    name: str
+    sent: int
+    out: loadgen.Outcome
+    server_cpu_s: float
+    db_cpu_s: float | None = None
+    lost: int | None = None
+    duplicates: int | None = None
+    features: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return len(self.out.acked) / self.out.wall_s if self.out.wall_s else 0.0
+
+    def pct(self, q: float) -> float:
+        lat = sorted(self.out.latencies) or [0.0]
+        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))]
 
     def line(self) -> str:
-        rate = self.submissions / self.seconds if self.seconds else 0.0
-        return (
-            f"{self.backend:9s} {self.submissions:6d} submissions in {self.seconds:6.2f} s = {rate:7.1f}/s  "
-            f"p50 {self.p50_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms  errors {self.errors}  map features {self.features}"
+        n = max(1, len(self.out.latencies))
+        text = (
+            f"{self.name:9s} {len(self.out.acked):6d} submissions in {self.out.wall_s:6.2f} s = {self.rate:7.1f}/s  "
+            f"p50 {statistics.median(self.out.latencies or [0.0]):6.1f} ms  p99 {self.pct(0.99):6.1f} ms  "
+            f"CPU/request: server {self.server_cpu_s / n * 1000:.2f} ms"
         )
+        if self.db_cpu_s is not None:
+            text += f", database {self.db_cpu_s / n * 1000:.2f} ms"
+        text += f", client {self.out.cpu_s / n * 1000:.2f} ms  errors {self.out.errors}"
+        if self.lost is not None:
+            text += f"  duplicates {self.duplicates}  lost {self.lost}  map features {self.features}"
+        if self.out.reads:
+            text += f"  reader {self.out.reads} pages ({self.out.read_features} features)"
+        return text
 
 
-def _features(device: int, count: int, rng: random.Random) -> list[dict]:
-    from sousveillance.device.store import CameraRow, WalkRow
-
-    from ..wire import camera_feature
-
-    walk = WalkRow(id=device, uuid=str(uuidlib.uuid4()), started_at="2026-11-20T09:00:00Z", status="completed",
-                   device_id=f"bench-{device}", model="bench", model_version="1")
-    out = []
-    for i in range(count):
-        # a 2 km square; one camera in five is one another device also saw (same spot, a few metres off)
-        spot = rng.randrange(count * 40) if rng.random() < 0.8 else i
-        lat = 48.85 + (spot % 200) * 0.0001 + rng.gauss(0, 0.00002)
-        lon = 2.30 + (spot // 200) * 0.00015 + rng.gauss(0, 0.00002)
-        camera = CameraRow(
-            id=i, uuid=str(uuidlib.uuid4()), walk_id=device, camera_type=rng.choice(["dome", "fixed", "ptz"]),
-            mount="wall", latitude=lat, longitude=lon, uncertainty_m=rng.uniform(1.5, 8), review_state="confirmed",
-            reviewer="bench", reviewed_at="2026-11-20T10:00:00Z", sightings_count=3,
-        )
-        out.append(camera_feature(camera, walk))
-    return out
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
-async def _device(client, token: str, feats: list[dict], latencies: list[float], errors: list[int]) -> None:  # noqa: ANN001
-    headers = {"Authorization": f"Bearer {token}"}
-    for feat in feats:
-        start = time.perf_counter()
+def _children_cpu(parent: int) -> float:
+    total = cpu_seconds(parent)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            response = await client.put(f"/api/v1/cameras/{feat['id']}", json=feat, headers=headers)
-            ok = response.status_code in (200, 201)
-        except Exception:  # noqa: BLE001 - counted, the run goes on
-            ok = False
-        latencies.append((time.perf_counter() - start) * 1000)
-        if not ok:
-            errors.append(1)
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                total += cpu_seconds(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
-async def _load(url: str, tokens: list[str], per_device: int, max_seconds: float) -> tuple[list[float], int, float]:
-    import httpx
+def _wait_healthy(url: str, proc: subprocess.Popen, what: str) -> None:
+    import urllib.request
 
-    rng = random.Random(7)
-    work = [_features(i, per_device, rng) for i in range(len(tokens))]
-    latencies: list[float] = []
-    errors: list[int] = []
-    limits = httpx.Limits(max_connections=len(tokens) + 5)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        start = time.perf_counter()
-        tasks = [_device(client, t, w, latencies, errors) for t, w in zip(tokens, work, strict=True)]
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout=max_seconds)
-        except asyncio.TimeoutError:
-            log.warning("benchmark stopped after %.0f s", max_seconds)
-        elapsed = time.perf_counter() - start
-    return latencies, len(errors), elapsed
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as r:  # noqa: S310 - loopback
+                if r.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise click.ClickException(f"{what}: the server did not start") from None
+            time.sleep(0.2)
 
 
-def run_backend(backend: str, db_url: str, devices: int, per_device: int, max_seconds: float) -> BenchResult:
-    import httpx
+def _serve(cmd: list[str], port: int, what: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, what)
+    except BaseException:
+        proc.kill()
+        raise
+    return proc, url
 
+
+def _work(url: str, tokens: list[str], per_device: int, seed: int) -> list[list[tuple[str, bytes]]]:
+    host = url.split("//", 1)[1]
+    return [
+        [(f["id"], loadgen.put_request(host, tok, f)) for f in loadgen.features(i, per_device, seed)]
+        for i, tok in enumerate(tokens)
+    ]
+
+
+def run_ceiling(devices: int, per_device: int, processes: int, max_seconds: float) -> Result:
+    from .auth import hash_token
+    from .pgtemp import free_port
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tokens = [f"sv_ceiling_{i:04d}" for i in range(devices)]
+        hashes = Path(tmp) / "tokens"
+        hashes.write_text("\n".join(hash_token(t) for t in tokens))
+        port = free_port()
+        db = str(Path(tmp) / "ceiling.db")
+        cmd = [sys.executable, "-m", "sousveillance.sync.server.ceiling", db, str(port), str(hashes)]
+        proc, url = _serve(cmd, port, "ceiling")
+        try:
+            work = _work(url, tokens, per_device, seed=1)
+            before = cpu_seconds(proc.pid)
+            out = loadgen.run_load(url, work, processes=processes, max_seconds=max_seconds)
+            server_cpu = cpu_seconds(proc.pid) - before
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return Result("ceiling", devices * per_device, out, server_cpu)
+
+
+def _count(db_url: str, acked: list[str]) -> tuple[int, int, int]:
+    """(lost, duplicates, map features): acknowledged cameras missing, and submissions stored or counted twice."""
+    import sqlalchemy as sa
+
+    from .tables import features, open_engine, submissions
+
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            stored = {r[0] for r in conn.execute(sa.select(submissions.c.uuid))}
+            rows = conn.execute(sa.select(sa.func.count()).select_from(submissions)).scalar_one()
+            counted = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(features.c.submissions), 0))).scalar_one()
+            n_features = conn.execute(sa.select(sa.func.count()).select_from(features)).scalar_one()
+    finally:
+        engine.dispose()
+    lost = len(set(acked) - stored)
+    duplicates = (len(acked) - len(set(acked))) + (rows - len(stored)) + abs(int(counted) - rows)
+    return lost, duplicates, n_features
+
+
+def run_server(name: str, db_url: str, devices: int, per_device: int, processes: int, max_seconds: float,
+               *, pg_pid: int | None = None, read_box: tuple | None = None, seed: int = 1) -> Result:  # fmt: skip
     from .pgtemp import free_port
     from .repo import Repository
 
     repo = Repository(db_url)
-    tokens = [repo.add_device(f"bench-{i}") for i in range(devices)]
+    tokens = [repo.add_device(f"bench-{seed}-{i}") for i in range(devices)]
+    repo.close()
     port = free_port()
     code = "from sousveillance.sync.server.cli import server; server()"
-    cmd = [sys.executable, "-c", code, "run", "--db", db_url, "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-c", code, "run", "--db", db_url, "--port", str(port), "--no-access-log"]
+    proc, url = _serve(cmd, port, name)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise click.ClickException(f"{backend}: the server did not start") from None
-                time.sleep(0.2)
-        latencies, errors, elapsed = asyncio.run(_load(url, tokens, per_device, max_seconds))
+        work = _work(url, tokens, per_device, seed)
+        before, db_before = cpu_seconds(proc.pid), _children_cpu(pg_pid) if pg_pid else 0.0
+        out = loadgen.run_load(url, work, processes=processes, max_seconds=max_seconds, read_box=read_box)
+        server_cpu = cpu_seconds(proc.pid) - before
+        db_cpu = _children_cpu(pg_pid) - db_before if pg_pid else None
     finally:
         proc.terminate()
         proc.wait(10)
-    lat = sorted(latencies) or [0.0]
-    p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
-    result = BenchResult(
-        backend, len(latencies) - errors, errors, elapsed, statistics.median(lat), p99, repo.counts()["features"]
-    )
+    lost, dups, n_features = _count(db_url, out.acked)
+    return Result(name, devices * per_device, out, server_cpu, db_cpu, lost, dups, n_features)
+
+
+PRELOAD_BOX = (2.25, 48.80, 2.45, 48.90)  # west, south, east, north: Paris, around the load's 2 km square
+
+
+def preload(db_url: str, count: int) -> None:
+    """``count`` map features (one submission each) spread over ``PRELOAD_BOX``, written in bulk."""
+    import random
+    import uuid as uuidlib
+
+    import sqlalchemy as sa
+
+    from .repo import Repository
+    from .tables import devices, features, submissions
+    from .writes import now
+
+    repo = Repository(db_url)
+    rng, stamp = random.Random(5), now()
+    west, south, east, north = PRELOAD_BOX
+    with repo.engine.begin() as conn:
+        dev = conn.execute(devices.insert().values(name="preload", token_hash="0" * 64, created_at=stamp))
+        device_id = dev.inserted_primary_key[0]
+        for start in range(0, count, 5000):
+            feats, subs = [], []
+            for i in range(start, min(count, start + 5000)):
+                lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+                kind = rng.choice(["dome", "fixed", "ptz"])
+                feats.append({
+                    "id": i + 1, "uuid": str(uuidlib.uuid4()), "latitude": lat, "longitude": lon, "uncertainty_m": 4.0,
+                    "camera_type": kind, "mount": "wall", "direction": None, "surveillance": "public",
+                    "contributors": 1, "submissions": 1, "sightings": 3, "conflicts": 0, "check_date": "2026-11-20",
+                    "created_at": stamp, "updated_at": stamp,
+                })  # fmt: skip
+                subs.append({
+                    "uuid": str(uuidlib.uuid4()), "device_id": device_id, "feature_id": i + 1, "payload": "{}",
+                    "payload_hash": "0" * 64, "latitude": lat, "longitude": lon, "uncertainty_m": 4.0,
+                    "camera_type": kind, "mount": "wall", "sightings": 3, "walk_uuid": str(uuidlib.uuid4()),
+                    "reviewed_at": "2026-11-20T10:00:00Z", "received_at": stamp, "updated_at": stamp,
+                })  # fmt: skip
+            conn.execute(features.insert(), feats)
+            conn.execute(submissions.insert(), subs)
+        if repo.postgres:
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('features', 'id'), :n)"), {"n": count})
     repo.close()
-    return result
+
+
+def _pg_start():  # noqa: ANN202
+    from .pgtemp import PostgresUnavailable, TempPostgres
+
+    try:
+        return TempPostgres().start()
+    except PostgresUnavailable as exc:
+        click.echo(f"postgres  skipped: {exc}")
+        return None
+
+
+@dataclass
+class Plan:
+    devices: int
+    per_device: int
+    clients: int
+    max_seconds: float
+    reader: int
+    ceiling: Result | None = None
+
+    def ratio(self, res: Result) -> None:
+        if self.ceiling is not None and self.ceiling.rate:
+            click.echo(f"{'':9s} {res.rate / self.ceiling.rate:.2f} of the ceiling")
+
+
+def _backend(name: str, plan: Plan, tmp: Path) -> None:
+    """The runs of one backend: the load alone; with --reader, writes on a big map alone and beside a reader."""
+    pg = _pg_start() if name == "postgres" else None
+    if name == "postgres" and pg is None:
+        return
+    pid = pg.postmaster_pid() if pg else None
+
+    def fresh() -> str:
+        return pg.new_database() if pg else str(tmp / f"bench-{time.time_ns()}.db")
+
+    def run(label: str, db: str, seed: int, read_box: tuple | None = None) -> Result:
+        res = run_server(label, db, plan.devices, plan.per_device, plan.clients, plan.max_seconds,
+                         pg_pid=pid, read_box=read_box, seed=seed)  # fmt: skip
+        click.echo(res.line())
+        return res
+
+    try:
+        plan.ratio(run(name, fresh(), 1))
+        if plan.reader:
+            db = fresh()
+            preload(db, plan.reader)
+            alone = run(f"{name}+{plan.reader // 1000}k", db, 2)
+            both = run(f"{name}+read", db, 3, PRELOAD_BOX)
+            if alone.rate:
+                fall = 1 - both.rate / alone.rate
+                click.echo(
+                    f"{'':9s} writes beside the reader: {both.rate / alone.rate:.2f} of writes alone ({fall:+.0%})"
+                )
+    finally:
+        if pg is not None:
+            pg.stop()
 
 
 @click.command(
     "server",
     epilog="""\b
 Example:
-  sousveillance bench server                       # 50 devices x 20 cameras, SQLite and PostgreSQL
-  sousveillance bench server --backend sqlite --devices 10 --per-device 5""",
+  sousveillance bench server                       # 50 devices x 40 cameras: ceiling, SQLite, PostgreSQL
+  sousveillance bench server --backend sqlite --devices 10 --per-device 5
+  sousveillance bench server --backend sqlite --reader 50000   # writes alone, then beside a map reader""",
 )
 @click.option("--devices", default=50, show_default=True, type=click.IntRange(1, 500), help="Concurrent devices.")
-@click.option("--per-device", default=20, show_default=True, type=click.IntRange(1, 1000), help="Cameras each sends.")
+@click.option("--per-device", default=40, show_default=True, type=click.IntRange(1, 1000), help="Cameras each sends.")
 @click.option("--backend", type=click.Choice(["sqlite", "postgres", "both"]), default="both", show_default=True)
-@click.option("--max-seconds", default=120.0, show_default=True, help="Stop each backend's run after this long.")
-def bench_server(devices: int, per_device: int, backend: str, max_seconds: float) -> None:
-    """Submissions per second and p99 latency of the campaign server under concurrent devices on loopback."""
-    from .pgtemp import PostgresUnavailable, TempPostgres
-
-    click.echo(f"{devices} devices x {per_device} cameras each, over HTTP on 127.0.0.1")
-    if backend in ("sqlite", "both"):
+@click.option("--clients", default=1, show_default=True, type=click.IntRange(1, 16), help="Load client processes.")
+@click.option(
+    "--reader", default=0, show_default=True, type=click.IntRange(0, 200_000),
+    help="Preload this many map features, then measure writes alone and beside one reader paging by bbox.",
+)  # fmt: skip
+@click.option("--no-ceiling", is_flag=True, help="Skip the minimal endpoint (the ratio is then not printed).")
+@click.option("--max-seconds", default=120.0, show_default=True, help="Stop each run after this long.")
+def bench_server(
+    devices: int, per_device: int, backend: str, clients: int, reader: int, no_ceiling: bool, max_seconds: float
+) -> None:
+    """Submissions per second, p99 latency and CPU per request of the campaign server under concurrent devices
+    on loopback, beside a minimal endpoint's (the ceiling) in the same run."""
+    load = os.getloadavg()[0]
+    click.echo(
+        f"{devices} devices x {per_device} cameras each, HTTP/1.1 keep-alive on 127.0.0.1, {clients} client "
+        f"process(es); {os.cpu_count()} CPUs, load average {load:.1f} before the run"
+    )
+    plan = Plan(devices, per_device, clients, max_seconds, reader)
+    if not no_ceiling:
+        plan.ceiling = run_ceiling(devices, per_device, clients, max_seconds)
+        click.echo(plan.ceiling.line())
+    for name in ["sqlite", "postgres"] if backend == "both" else [backend]:
         with tempfile.TemporaryDirectory() as tmp:
-            click.echo(run_backend("sqlite", str(Path(tmp) / "bench.db"), devices, per_device, max_seconds).line())
-    if backend in ("postgres", "both"):
-        try:
-            pg = TempPostgres().start()
-        except PostgresUnavailable as exc:
-            click.echo(f"postgres  skipped: {exc}")
-            return
-        try:
-            click.echo(run_backend("postgres", pg.new_database(), devices, per_device, max_seconds).line())
-        finally:
-            pg.stop()
+            _backend(name, plan, Path(tmp))

@@ -88,6 +88,13 @@ class TempPostgres:
         self.sql("postgres", f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
 
+    def postmaster_pid(self) -> int | None:
+        """The cluster's main process (its backends are its children): for CPU figures."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")

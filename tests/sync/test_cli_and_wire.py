@@ -79,10 +79,12 @@ def test_server_admin_commands(tmp_path):
     assert bad.exit_code != 0 and "cannot open campaign database" in bad.output
 
 
-def test_bench_prints_rate_and_p99(tmp_path):
+def test_bench_prints_rate_p99_cpu_and_the_ceiling(tmp_path):
     result = CliRunner().invoke(bench_server, ["--backend", "sqlite", "--devices", "3", "--per-device", "2"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"sqlite\s+6 submissions .*/s .*p99 .* errors 0", result.output)
+    assert re.search(r"ceiling\s+6 submissions .*/s .*p99 .*server [0-9.]+ ms, client [0-9.]+ ms", result.output)
+    assert re.search(r"sqlite\s+6 submissions .*/s .*p99 .* errors 0  duplicates 0  lost 0", result.output)
+    assert re.search(r"[0-9.]+ of the ceiling", result.output)
 
 
 def test_csv_export_neutralises_spreadsheet_formulas():
