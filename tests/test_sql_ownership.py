@@ -14,9 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 OWNERS = (
     "device/store/",  # the walk database and its migrations
     "sync/repository.py",  # the walk database's sync outbox and OSM tables
-    "sync/server/repo.py",
-    "sync/server/tables.py",
-    "sync/server/pgtemp.py",  # the campaign server's database
+    # the campaign server's own database: schema, migrations, the writer's and the readers' queries
+    *(
+        f"sync/server/{m}.py"
+        for m in ("repo", "tables", "migrate", "db", "writes", "mapstate", "reads", "auth", "spatial", "pgtemp")
+    ),
+    "sync/server/ceiling.py",  # the server benchmark's minimal endpoint (a throwaway SQLite file of its own)
+    "sync/server/mvt.py",  # MBTiles written by 'server dump' (a tile archive, not a database of ours)
     "device/review/mbtiles.py",  # MBTiles basemaps (SQLite tile archives given by the user)
 )
 SQL = re.compile(

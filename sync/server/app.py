@@ -147,7 +147,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
 
     async def features(request: Request) -> Response:
         """All map features as one GeoJSON FeatureCollection, or a page of them with bbox / limit / offset."""
-        q = ogc.query(request, default_limit=None, strict=False)
+        q = ogc.page_query(request, default_limit=None, strict=False)
         page = await run_in_threadpool(repo.page, q, str(request.url))
         return cached(request, page.etag, lambda: ogc.page_body(request, q, page, extra_links=False), ogc.GEOJSON)
 

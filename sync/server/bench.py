@@ -142,21 +142,16 @@ def run_ceiling(devices: int, per_device: int, processes: int, max_seconds: floa
 
 def _count(db_url: str, acked: list[str]) -> tuple[int, int, int]:
     """(lost, duplicates, map features): acknowledged cameras missing, and submissions stored or counted twice."""
-    import sqlalchemy as sa
+    from .repo import Repository
 
-    from .tables import features, open_engine, submissions
-
-    engine = open_engine(db_url)
+    repo = Repository(db_url)
     try:
-        with engine.connect() as conn:
-            stored = {r[0] for r in conn.execute(sa.select(submissions.c.uuid))}
-            rows = conn.execute(sa.select(sa.func.count()).select_from(submissions)).scalar_one()
-            counted = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(features.c.submissions), 0))).scalar_one()
-            n_features = conn.execute(sa.select(sa.func.count()).select_from(features)).scalar_one()
+        uuids, rows, counted = repo.stored()
+        n_features = repo.counts()["features"]
     finally:
-        engine.dispose()
-    lost = len(set(acked) - stored)
-    duplicates = (len(acked) - len(set(acked))) + (rows - len(stored)) + abs(int(counted) - rows)
+        repo.close()
+    lost = len(set(acked) - uuids)
+    duplicates = (len(acked) - len(set(acked))) + (rows - len(uuids)) + abs(counted - rows)
     return lost, duplicates, n_features
 
 
@@ -193,40 +188,31 @@ def preload(db_url: str, count: int) -> None:
     import random
     import uuid as uuidlib
 
-    import sqlalchemy as sa
-
     from .repo import Repository
-    from .tables import devices, features, submissions
     from .writes import now
 
-    repo = Repository(db_url)
     rng, stamp = random.Random(5), now()
     west, south, east, north = PRELOAD_BOX
-    with repo.engine.begin() as conn:
-        dev = conn.execute(devices.insert().values(name="preload", token_hash="0" * 64, created_at=stamp))
-        device_id = dev.inserted_primary_key[0]
-        for start in range(0, count, 5000):
-            feats, subs = [], []
-            for i in range(start, min(count, start + 5000)):
-                lat, lon = rng.uniform(south, north), rng.uniform(west, east)
-                kind = rng.choice(["dome", "fixed", "ptz"])
-                feats.append({
-                    "id": i + 1, "uuid": str(uuidlib.uuid4()), "latitude": lat, "longitude": lon, "uncertainty_m": 4.0,
-                    "camera_type": kind, "mount": "wall", "direction": None, "surveillance": "public",
-                    "contributors": 1, "submissions": 1, "sightings": 3, "conflicts": 0, "check_date": "2026-11-20",
-                    "created_at": stamp, "updated_at": stamp,
-                })  # fmt: skip
-                subs.append({
-                    "uuid": str(uuidlib.uuid4()), "device_id": device_id, "feature_id": i + 1, "payload": "{}",
-                    "payload_hash": "0" * 64, "latitude": lat, "longitude": lon, "uncertainty_m": 4.0,
-                    "camera_type": kind, "mount": "wall", "sightings": 3, "walk_uuid": str(uuidlib.uuid4()),
-                    "reviewed_at": "2026-11-20T10:00:00Z", "received_at": stamp, "updated_at": stamp,
-                })  # fmt: skip
-            conn.execute(features.insert(), feats)
-            conn.execute(submissions.insert(), subs)
-        if repo.postgres:
-            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('features', 'id'), :n)"), {"n": count})
-    repo.close()
+    feats, subs = [], []
+    for i in range(count):
+        lat, lon, kind = rng.uniform(south, north), rng.uniform(west, east), rng.choice(["dome", "fixed", "ptz"])
+        common = {
+            "latitude": lat, "longitude": lon, "uncertainty_m": 4.0, "camera_type": kind, "mount": "wall",
+            "sightings": 3, "updated_at": stamp,
+        }  # fmt: skip
+        feats.append({
+            **common, "id": i + 1, "uuid": str(uuidlib.uuid4()), "direction": None, "surveillance": "public",
+            "contributors": 1, "submissions": 1, "conflicts": 0, "check_date": "2026-11-20", "created_at": stamp,
+        })  # fmt: skip
+        subs.append({
+            **common, "uuid": str(uuidlib.uuid4()), "feature_id": i + 1, "payload": "{}", "payload_hash": "0" * 64,
+            "walk_uuid": str(uuidlib.uuid4()), "reviewed_at": "2026-11-20T10:00:00Z", "received_at": stamp,
+        })  # fmt: skip
+    repo = Repository(db_url)
+    try:
+        repo.bulk_load("preload", feats, subs)
+    finally:
+        repo.close()
 
 
 def _pg_start():  # noqa: ANN202

@@ -61,7 +61,6 @@ class Aggregate:
     check_date: str | None = None  # the latest walker's survey date (UTC), OSM's check_date
 
 
-
 def gate_m(u1: float, u2: float) -> float:
     return max(MIN_GATE_M, min(MAX_GATE_M, 2.0 * math.hypot(u1, u2)))
 

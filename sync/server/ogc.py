@@ -149,7 +149,7 @@ def _int(request: Request, name: str, default: int, low: int) -> int:
     return int(raw)
 
 
-def query(request: Request, *, default_limit: int | None = DEFAULT_LIMIT, strict: bool = True) -> Query:
+def page_query(request: Request, *, default_limit: int | None = DEFAULT_LIMIT, strict: bool = True) -> Query:
     """The page a request asks for (400 for a malformed or, on OGC endpoints, unknown parameter)."""
     params = request.query_params
     if strict and (unknown := set(params) - ITEM_PARAMS):
@@ -186,7 +186,7 @@ def page_body(request: Request, q: Query, page: Page, extra_links: bool = True) 
 
 async def items(request: Request, repo: Repository) -> Response:
     _known(request)
-    q = query(request)
+    q = page_query(request)
     page = await run_in_threadpool(repo.page, q, str(request.url))
     return cached(request, page.etag, lambda: page_body(request, q, page), GEOJSON)
 

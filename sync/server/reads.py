@@ -135,6 +135,14 @@ def open_conflicts(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) | {"detail": json.loads(r.detail)} for r in rows]
 
 
+def stored(conn: Connection) -> tuple[set[str], int, int]:
+    """(submission UUIDs, submission rows, submissions the map features count): the benchmark's integrity check."""
+    uuids = {r[0] for r in conn.execute(sa.select(submissions.c.uuid))}
+    rows = conn.execute(sa.select(sa.func.count()).select_from(submissions)).scalar_one()
+    counted = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(features.c.submissions), 0))).scalar_one()
+    return uuids, rows, int(counted)
+
+
 def counts(conn: Connection) -> dict[str, int]:
     return {
         t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()

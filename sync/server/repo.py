@@ -24,9 +24,9 @@ from . import reads, spatial
 from .auth import AuthError, Device, Tokens, hash_token
 from .auth import check as check_device
 from .db import Db, connect
-from .tables import devices, open_engine
+from .tables import devices, features, open_engine, submissions
 from .writer import Writer
-from .writes import PutResult, RepoError, Writes
+from .writes import PutResult, RepoError, Writes, now
 
 log = logging.getLogger(__name__)
 
@@ -171,3 +171,18 @@ class Repository:
 
     def counts(self) -> dict[str, int]:
         return self._read(reads.counts)
+
+    def stored(self) -> tuple[set[str], int, int]:
+        return self._read(reads.stored)
+
+    def bulk_load(self, device: str, feature_rows: list[dict[str, Any]], submission_rows: list[dict[str, Any]]) -> None:
+        """Ready-made map features (with ids) and their submissions in one transaction, for a benchmark's big map."""
+        with self.engine.begin() as conn:
+            dev = conn.execute(devices.insert().values(name=device, token_hash="0" * 64, created_at=now()))
+            for row in submission_rows:
+                row["device_id"] = dev.inserted_primary_key[0]
+            conn.execute(features.insert(), feature_rows)
+            conn.execute(submissions.insert(), submission_rows)
+            if self.postgres:
+                top = max(r["id"] for r in feature_rows)
+                conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('features', 'id'), :n)"), {"n": top})

@@ -11,6 +11,8 @@ import math
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from sousveillance.device import geodesy
+
 from .tables import features
 
 Box = tuple[float, float, float, float]  # south, north, west, east
@@ -24,9 +26,7 @@ _rtree = sa.table("features_rtree", sa.column("id"), sa.column("min_lat"), sa.co
 
 def around(lat: float, lon: float, radius_m: float) -> Box:
     """The box of ``radius_m`` around a point (the candidate pre-filter; exact distances come after)."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+    return geodesy.bbox(lat, lon, radius_m)
 
 
 def in_box(postgres: bool, box: Box) -> ColumnElement[bool]:

@@ -34,7 +34,7 @@ class _Lane:
 
     queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
-    db: Db | None = None
+    conn: Db | None = None
 
 
 class Writer:
@@ -90,8 +90,8 @@ class Writer:
         """From outside the loops (shutdown, tests): connections of lanes whose loop is gone are closed now."""
         for loop, lane in list(self._lanes.items()):
             if loop.is_closed() or not loop.is_running():
-                if lane.db is not None:
-                    lane.db.close_now()
+                if lane.conn is not None:
+                    lane.conn.close_now()
                 del self._lanes[loop]
             else:
                 asyncio.run_coroutine_threadsafe(self._stop_lane(loop), loop).result(30)
@@ -101,7 +101,7 @@ class Writer:
 
     async def _run(self, lane: _Lane) -> None:
         try:
-            lane.db = await self._connect()
+            lane.conn = await self._connect()
         except Exception:  # noqa: BLE001 - every waiting request gets a 500; the next one tries again
             log.exception("the writer cannot open its database connection")
             while not lane.queue.empty():
@@ -123,12 +123,12 @@ class Writer:
                     batch.append(item)
                 await self._group(lane, batch)
         finally:
-            if lane.db is not None:
-                await lane.db.close()
-            lane.db = None
+            if lane.conn is not None:
+                await lane.conn.close()
+            lane.conn = None
 
     async def _group(self, lane: _Lane, batch: list[tuple[Job, asyncio.Future[Any]]]) -> None:
-        db = lane.db
+        db = lane.conn
         assert db is not None
         outcomes: list[tuple[bool, Any]] = []
         try:
@@ -163,13 +163,13 @@ class Writer:
 
     async def _recover(self, lane: _Lane) -> None:
         """Roll back; a connection the database dropped is opened again."""
-        assert lane.db is not None
+        assert lane.conn is not None
         try:
-            await lane.db.rollback()
+            await lane.conn.rollback()
         except Exception:  # noqa: BLE001 - the connection is gone: replace it
             log.warning("writer connection lost; reconnecting")
             try:
-                await lane.db.close()
+                await lane.conn.close()
             except Exception:  # noqa: BLE001
                 pass
-            lane.db = await self._connect()
+            lane.conn = await self._connect()
