@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 MAX_FEATURE_BYTES = 64 * 1024
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+JS = "text/javascript"
 JSON_TYPES = ("application/json", "application/geo+json")
 
 
@@ -224,7 +225,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         Route("/api/v1/cameras/{uuid}", camera, methods=["PUT", "GET", "DELETE"]),
         Route("/api/v1/cameras/{uuid}/crop", put_crop, methods=["PUT"]),
         Route("/api/v1/crops/{uuid}", get_crop),
-        Route("/static/cone.js", lambda r: FileResponse(_review_static() / "cone.js", media_type="text/javascript")),
+        Route("/static/map-draw.js", lambda r: FileResponse(_review_static() / "map-draw.js", media_type=JS)),
         Mount(
             "/static/vendor/leaflet", StaticFiles(directory=_review_static() / "vendor" / "leaflet", check_dir=False)
         ),

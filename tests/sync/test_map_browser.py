@@ -1,5 +1,6 @@
 """The public campaign map in a real Chromium: markers for merged features, popups with tags and contributors,
-a metric scale bar, and nothing fetched from outside the campaign server."""
+a metric scale bar, field-of-view cones, features loaded by the box in view as the map moves, and nothing fetched
+from outside the campaign server."""
 
 from __future__ import annotations
 
@@ -63,3 +64,40 @@ def test_public_map_shows_merged_cameras_offline(tmp_path, tiles):
                 pytest.fail("no popup shows the merged camera with two walkers")
             browser.close()
         assert [u for u in requested if not u.startswith(server.url)] == []  # no CDN, nothing leaves the server
+
+
+def test_public_map_loads_the_box_in_view_and_draws_cones(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from sousveillance.sync.server.app import create_app
+    from sousveillance.sync.server.repo import Repository
+
+    repo = Repository(str(tmp_path / "campaign.db"))
+    alice = repo.add_device("alice")
+    with ThreadServer(create_app(repo, tiles="none")) as server:
+        for feat in [
+            build_feature(48.86, 2.35, "fixed", direction=90),  # Paris: a fixed camera facing east (a cone)
+            build_feature(48.861, 2.352, "dome"),  # a dome turns: no cone
+            build_feature(45.76, 4.83, "fixed", direction=180),  # Lyon, 390 km away
+        ]:
+            headers = {"Authorization": f"Bearer {alice}"}
+            assert httpx.put(f"{server.url}/api/v1/cameras/{feat['id']}", json=feat, headers=headers).status_code == 201
+        items: list[str] = []
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.on("request", lambda r: items.append(r.url) if "/collections/cameras/items" in r.url else None)
+            page.goto(server.url + "/")
+            page.wait_for_function("document.getElementById('count').textContent === '3 cameras'")
+            assert page.locator("path.view-cone").count() == 2
+            page.evaluate("window.campaignMap.setView([45.76, 4.83], 17)")  # the walker pans to Lyon
+            page.wait_for_function("document.getElementById('count').textContent === '1 cameras'")
+            assert page.locator("path.view-cone").count() == 1
+            assert page.locator("path.leaflet-interactive").count() == 1
+            browser.close()
+        boxes = {u.split("bbox=")[1] for u in items if "bbox=" in u}
+        assert len(boxes) >= 2  # one request per view, each for the box in view
+        shared = httpx.get(f"{server.url}/static/map-draw.js").text  # the review page's own drawing code
+        assert "SV.cone = function" in shared
