@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 DB_HELP = "Database: a SQLite file path or postgresql://user@host/db (env SOUSVEILLANCE_SERVER_DB)."
 
 
-def _repo(db: str):  # noqa: ANN202 - imported lazily: SQLAlchemy is not needed for --help
+def open_repo(db: str):  # noqa: ANN202 - imported lazily: SQLAlchemy is not needed for --help
     from .repo import Repository
 
     try:
@@ -59,7 +59,7 @@ def run(db: str, host: str, port: int, title: str, tiles: str | None, access_log
 
     from .app import DEFAULT_TILES, create_app
 
-    repo = _repo(db)
+    repo = open_repo(db)
     app = create_app(repo, title=title, tiles=tiles or DEFAULT_TILES)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=access_log)
@@ -87,7 +87,7 @@ def device_add(db: str, name: str) -> None:
     if not name.strip() or len(name) > 100:
         raise click.ClickException("a device name of 1 to 100 characters is required")
     try:
-        token = _repo(db).add_device(name.strip())
+        token = open_repo(db).add_device(name.strip())
     except RepoError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(token)
@@ -99,7 +99,7 @@ def device_add(db: str, name: str) -> None:
 @click.argument("name")
 def device_revoke(db: str, name: str) -> None:
     """Revoke device NAME: its token stops working at once; what it sent stays on the map."""
-    if not _repo(db).revoke_device(name):
+    if not open_repo(db).revoke_device(name):
         raise click.ClickException(f"no active device named {name!r}")
     click.echo(f"revoked {name}")
 
@@ -108,7 +108,7 @@ def device_revoke(db: str, name: str) -> None:
 @db_option
 def device_list(db: str) -> None:
     """List enrolled devices and whether they are revoked."""
-    for d in _repo(db).devices():
+    for d in open_repo(db).devices():
         state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
         click.echo(f"{d.name}\t{state}\tenrolled {d.created_at}")
 
@@ -134,7 +134,7 @@ def export_cmd(db: str, fmt: str, output: str) -> None:
     from ..osm.files import write_verified
     from .exports import map_cameras
 
-    cams = map_cameras(_repo(db))
+    cams = map_cameras(open_repo(db))
     text = render(cams, fmt)
     if fmt in ("osm", "osc") and output != "-":
         write_verified(Path(output), text, drafts_from(cams), changeset_tags() if fmt == "osm" else None)
@@ -150,7 +150,7 @@ def export_cmd(db: str, fmt: str, output: str) -> None:
 @db_option
 def conflicts_cmd(db: str) -> None:
     """List open merge conflicts (walkers who disagree about one camera)."""
-    for c in _repo(db).open_conflicts():
+    for c in open_repo(db).open_conflicts():
         click.echo(f"{c['uuid']}\t{c['field']}\t{json.dumps(c['detail'])}")
 
 
@@ -165,7 +165,33 @@ def resolve_cmd(db: str, feature_uuid: str, field: str, value: str) -> None:
 
     parsed: object = float(value) % 360 if field == "direction" else value
     try:
-        _repo(db).resolve(feature_uuid, field, parsed)
+        open_repo(db).resolve(feature_uuid, field, parsed)
     except RepoError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"{feature_uuid}: {field} = {value}")
+
+
+@server.command(
+    "dump",
+    epilog="""\b
+Example:
+  sousveillance server dump --db campaign.db -o site/       # site/cameras.geojson and site/cameras.mbtiles
+  sousveillance server dump --no-tiles -o backup/""",
+)
+@db_option
+@click.option("-o", "--output", type=click.Path(file_okay=False), required=True, help="Folder to write into.")
+@click.option("--tiles/--no-tiles", default=True, show_default=True, help="Write cameras.mbtiles as well.")
+@click.option("--min-zoom", default=0, show_default=True, type=click.IntRange(0, 22), help="Lowest tile zoom.")
+@click.option("--max-zoom", default=14, show_default=True, type=click.IntRange(0, 22), help="Highest tile zoom.")
+@click.option("--title", default="Surveillance cameras", show_default=True, help="Name of the tile set.")
+def dump_cmd(db: str, output: str, tiles: bool, min_zoom: int, max_zoom: int, title: str) -> None:
+    """Write the whole map as GeoJSON and vector tiles (MBTiles) for offline use and static hosting."""
+    from pathlib import Path
+
+    from .dump import dump
+    from .exports import map_cameras
+
+    if min_zoom > max_zoom:
+        raise click.BadParameter("--min-zoom must not be above --max-zoom")
+    for line in dump(map_cameras(open_repo(db)), Path(output), tiles, min_zoom, max_zoom, title):
+        click.echo(line)
