@@ -64,7 +64,7 @@ async def _body(request: Request, limit: int, content_types: tuple[str, ...]) ->
     if ctype not in content_types:
         raise ApiError(415, "unsupported_media_type", f"send Content-Type {' or '.join(content_types)}")
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
+    if length is not None and (not ogc.DIGITS.fullmatch(length) or int(length) > limit):
         raise ApiError(413, "too_large", f"body larger than {limit} bytes")
     body = bytearray()
     try:

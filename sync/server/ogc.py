@@ -8,6 +8,7 @@ crosses the antimeridian), ``datetime`` (an instant or an interval on when the f
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +24,8 @@ from .respond import ApiError, cached, dumps
 COLLECTION = "cameras"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1
+DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also takes '²'
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -140,12 +143,12 @@ def parse_datetime(value: str) -> tuple[str | None, str | None]:
     return at, at
 
 
-def _int(request: Request, name: str, default: int, low: int) -> int:
+def _int(request: Request, name: str, default: int, low: int, high: int = MAX_OFFSET) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < low:
-        raise ApiError(400, "bad_parameter", f"{name}: a whole number of at least {low}", name)
+    if not DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise ApiError(400, "bad_parameter", f"{name}: a whole number from {low} to {high}", name)
     return int(raw)
 
 
@@ -158,7 +161,7 @@ def page_query(request: Request, *, default_limit: int | None = DEFAULT_LIMIT, s
     since, until = parse_datetime(params["datetime"]) if "datetime" in params else (None, None)
     limit: int | None = None
     if "limit" in params or default_limit is not None:
-        limit = min(_int(request, "limit", default_limit or MAX_LIMIT, 1), MAX_LIMIT)
+        limit = min(_int(request, "limit", default_limit or MAX_LIMIT, 1), MAX_LIMIT)  # more than the most: the most
     return Query(box, since, until, limit, _int(request, "offset", 0, 0))
 
 

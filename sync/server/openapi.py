@@ -19,13 +19,20 @@ def _components() -> dict[str, Any]:
         feature.pop(key, None)
     text = json.dumps(feature).replace('"#/$defs/uuid"', '"#/components/schemas/Uuid"')
     text = text.replace('"#/$defs/time"', '"#/components/schemas/Time"')
+    text = text.replace('"#/$defs/text"', '"#/components/schemas/Text"')
     error = {
         "type": "object",
         "required": ["error", "detail"],
-        "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+        "properties": {"error": {"type": "string"}, "detail": {"type": "string"}, "field": {"type": "string"}},
     }
     return {
-        "schemas": {"CameraFeature": json.loads(text), "Uuid": defs["uuid"], "Time": defs["time"], "Error": error},
+        "schemas": {
+            "CameraFeature": json.loads(text),
+            "Uuid": defs["uuid"],
+            "Time": defs["time"],
+            "Text": defs["text"],
+            "Error": error,
+        },
         "securitySchemes": {"device": {"type": "http", "scheme": "bearer", "description": "Device token"}},
     }
 
@@ -46,6 +53,49 @@ PUT_RESULT = {
         "crop_needed": {"type": "boolean"},
     },
 }
+
+
+GEOJSON_OK = {"200": {"description": "GeoJSON, with an ETag (send If-None-Match for a 304)",
+                      "content": {"application/geo+json": {"schema": {"type": "object"}}}}}  # fmt: skip
+NOT_MODIFIED = {"304": {"description": "not modified since the ETag given in If-None-Match"}}
+PAGE_PARAMS = [
+    {"name": "bbox", "in": "query", "style": "form", "explode": False, "description": "minLon,minLat,maxLon,maxLat",
+     "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0}},
+    {"name": "datetime", "in": "query", "description": "when the feature last changed: a time or an interval a/b",
+     "schema": {"type": "string"}},
+]  # fmt: skip
+COLLECTION_PARAM = {"name": "collectionId", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _get(op: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"get": {"operationId": op, "summary": summary, "responses": responses, **extra}}
+
+
+def _ogc_paths() -> dict[str, Any]:
+    """OGC API - Features Part 1: landing page, conformance, the collection and its items."""
+    json_ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    landing = {"200": {"description": "the landing page (JSON), or the map for a browser",
+                       "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {}}}}  # fmt: skip
+    return {
+        "/": _get("landing", "OGC API landing page (f=json), the public map (browsers)", landing,
+                  parameters=[{"name": "f", "in": "query", "schema": {"enum": ["json", "html"]}}]),
+        "/conformance": _get("conformance", "OGC API conformance classes", json_ok),
+        "/collections": _get("collections", "The one collection: cameras", json_ok),
+        "/collections/{collectionId}": {"parameters": [COLLECTION_PARAM],
+                                        **_get("collection", "The cameras collection", {**json_ok, **_err(404)})},
+        "/collections/{collectionId}/items": {
+            "parameters": [COLLECTION_PARAM],
+            **_get("items", "A page of cameras by bbox, datetime, limit and offset (with next links)",
+                   {**GEOJSON_OK, **NOT_MODIFIED, **_err(400, 404)}, parameters=PAGE_PARAMS),
+        },
+        "/collections/{collectionId}/items/{featureId}": {
+            "parameters": [COLLECTION_PARAM, {"name": "featureId", "in": "path", "required": True,
+                                              "schema": {"type": "string"}}],
+            **_get("item", "One camera (map feature)", {**GEOJSON_OK, **NOT_MODIFIED, **_err(404)}),
+        },
+    }  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -113,10 +163,12 @@ def spec() -> dict[str, Any]:
             "/api/v1/features": {
                 "get": {
                     "operationId": "features",
-                    "summary": "The merged map features (GeoJSON)",
-                    "responses": {"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
+                    "summary": "The merged map features (GeoJSON): all of them, or a page by bbox / limit / offset",
+                    "parameters": PAGE_PARAMS,
+                    "responses": {**GEOJSON_OK, **_err(400)},
                 }
             },
+            **_ogc_paths(),
             "/api/v1/conflicts": {
                 "get": {
                     "operationId": "conflicts",

@@ -71,7 +71,9 @@ def test_items_by_bbox_datetime_and_one_item(mapped):
     assert item.status_code == 200 and item.json()["id"] == one["id"]
     assert item.json()["properties"]["tags"]["camera:direction"] == "45"
     assert httpx.get(f"{url}/{'0' * 8}-0000-4000-8000-{'0' * 12}").status_code == 404
-    for bad in ({"bbox": "1,2,3"}, {"bbox": "a,b,c,d"}, {"limit": "-1"}, {"datetime": "yesterday"}, {"colour": "red"}):
+    bad_values = [{"bbox": "1,2,3"}, {"bbox": "a,b,c,d"}, {"limit": "-1"}, {"limit": "\u00b2"}, {"offset": "9" * 30},
+                  {"datetime": "yesterday"}, {"colour": "red"}]  # fmt: skip
+    for bad in bad_values:
         response = httpx.get(url, params=bad)
         assert response.status_code == 400 and response.json()["field"] == next(iter(bad)), bad
 
