@@ -33,6 +33,7 @@ from . import ogc
 from .auth import AuthError, bearer, check, hash_token
 from .exports import MEDIA_TYPES, export_text
 from .openapi import spec
+from .pages import Pages
 from .reads import Query
 from .repo import Repository, RepoError
 from .respond import ApiError, cached, error
@@ -57,6 +58,9 @@ def _review_static() -> Path:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
+
+
+DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once: NaN and Infinity are not JSON
 
 
 async def _body(request: Request, limit: int, content_types: tuple[str, ...]) -> bytes:
@@ -86,8 +90,8 @@ def _uuid(request: Request) -> str:
 
 def _feature(body: bytes, uuid: str) -> dict[str, Any]:
     try:
-        feature = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+        feature = DECODER.decode(body.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise ApiError(400, "bad_json", f"body is not JSON: {str(exc)[:120]}") from None
     try:
         validate_feature(feature)
@@ -99,6 +103,8 @@ def _feature(body: bytes, uuid: str) -> dict[str, Any]:
 
 
 def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Surveillance cameras") -> Starlette:
+    pages = Pages(repo)
+
     async def token_hash(request: Request) -> str:
         """The caller's token hash, checked before the body is read (from memory once the token was seen)."""
         token = bearer(request.headers.get("authorization", ""))
@@ -148,9 +154,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
 
     async def features(request: Request) -> Response:
         """All map features as one GeoJSON FeatureCollection, or a page of them with bbox / limit / offset."""
-        q = ogc.page_query(request, default_limit=None, strict=False)
-        page = await run_in_threadpool(repo.page, q, str(request.url))
-        return cached(request, page.etag, lambda: ogc.page_body(request, q, page, extra_links=False), ogc.GEOJSON)
+        return await ogc.page_response(request, pages, ogc.page_query(request, default_limit=None, strict=False), False)
 
     async def export_file(request: Request) -> Response:
         fmt = request.path_params["fmt"]
@@ -158,8 +162,11 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
             raise ApiError(404, "unknown_format", f"formats: {', '.join(MEDIA_TYPES)}")
         page = await run_in_threadpool(repo.page, Query(), fmt)
         disposition = {"Content-Disposition": f'attachment; filename="cameras.{EXTENSIONS[fmt]}"'}
-        build = lambda: export_text(repo, fmt, title).encode("utf-8")  # noqa: E731
-        return cached(request, page.etag, build, MEDIA_TYPES[fmt], disposition)
+
+        def build() -> bytes:
+            return export_text(repo, fmt, title).encode("utf-8")
+
+        return await cached(request, page.etag, build, MEDIA_TYPES[fmt], disposition)
 
     async def conflicts(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(repo.open_conflicts))
@@ -185,7 +192,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         return await ogc.collection(request, repo)
 
     async def ogc_items(request: Request) -> Response:
-        return await ogc.items(request, repo)
+        return await ogc.items(request, pages)
 
     async def ogc_item(request: Request) -> Response:
         return await ogc.item(request, repo)

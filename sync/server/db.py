@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
@@ -26,6 +27,7 @@ class Db(Protocol):
     async def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None: ...
     async def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
     async def run(self, sql: str, params: Params = ()) -> int: ...
+    async def many(self, sql: str, rows: list[Params]) -> None: ...
     async def begin(self) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
@@ -33,15 +35,48 @@ class Db(Protocol):
     def close_now(self) -> None: ...
 
 
+class Checkpointer:
+    """Copies the WAL back into the database file from a thread of its own, twice a second, so that the writer's
+    commits never wait for a checkpoint (the writer only checkpoints itself past ``BACKSTOP_PAGES``)."""
+
+    BACKSTOP_PAGES = 10_000
+
+    def __init__(self, path: str, every_s: float = 0.5):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path, every_s), name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: str, every_s: float) -> None:
+        conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stop.wait(every_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # busy or gone: the next round tries again
+                    log.debug("checkpoint: %s", exc)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
 class SqliteDb:
-    """One ``sqlite3`` connection in autocommit mode; ``begin`` takes the write lock (BEGIN IMMEDIATE)."""
+    """One ``sqlite3`` connection in autocommit mode; ``begin`` takes the write lock (BEGIN IMMEDIATE).
+
+    ``checkpoints=True`` (the writer's connection) moves WAL checkpoints to a ``Checkpointer`` thread."""
 
     postgres = False
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, checkpoints: bool = False):
         self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
             self.conn.execute(f"PRAGMA {pragma}")
+        self._checkpointer = None
+        if checkpoints and path != ":memory:":
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={Checkpointer.BACKSTOP_PAGES}")
+            self._checkpointer = Checkpointer(path)
 
     async def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         return self.conn.execute(sql, params).fetchone()
@@ -51,6 +86,9 @@ class SqliteDb:
 
     async def run(self, sql: str, params: Params = ()) -> int:
         return self.conn.execute(sql, params).rowcount
+
+    async def many(self, sql: str, rows: list[Params]) -> None:
+        self.conn.executemany(sql, rows)
 
     async def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
@@ -63,9 +101,12 @@ class SqliteDb:
             self.conn.execute("ROLLBACK")
 
     async def close(self) -> None:
-        self.conn.close()
+        self.close_now()
 
     def close_now(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.conn.close()
 
 
@@ -110,6 +151,10 @@ class PostgresDb:
         cur = await self.conn.execute(self._q(sql), params, prepare=True)
         return cur.rowcount
 
+    async def many(self, sql: str, rows: list[Params]) -> None:
+        async with self.conn.cursor() as cur:
+            await cur.executemany(self._q(sql), rows)
+
     async def begin(self) -> None:
         """psycopg opens the transaction with the first statement (autocommit is off)."""
 
@@ -126,9 +171,9 @@ class PostgresDb:
         self.conn.pgconn.finish()
 
 
-async def connect(url: str) -> Db:
-    """A writer connection for a SQLAlchemy URL (as ``tables.database_url`` makes them)."""
+async def connect(url: str, writer: bool = False) -> Db:
+    """A connection for a SQLAlchemy URL (as ``tables.database_url`` makes them); ``writer``: the writer's own."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        return SqliteDb(u.database or ":memory:")
+        return SqliteDb(u.database or ":memory:", checkpoints=writer)
     return await PostgresDb.connect(url)

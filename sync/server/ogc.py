@@ -16,7 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import export
+from functools import partial
+
+from .pages import Pages, feature_json
 from .reads import Page, Query
 from .repo import Repository
 from .respond import ApiError, cached, dumps
@@ -165,33 +167,36 @@ def page_query(request: Request, *, default_limit: int | None = DEFAULT_LIMIT, s
     return Query(box, since, until, limit, _int(request, "offset", 0, 0))
 
 
-def feature_json(row: dict[str, Any]) -> dict[str, Any]:
-    return export.geojson([export.from_map_feature(row)])["features"][0]
-
-
-def page_body(request: Request, q: Query, page: Page, extra_links: bool = True) -> bytes:
-    body: dict[str, Any] = export.geojson(export.from_map_feature(r) for r in page.rows)
-    body["numberMatched"] = page.matched
-    body["numberReturned"] = len(page.rows)
-    body["timeStamp"] = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    if extra_links:
+def page_members(request: Request, q: Query, page: Page, links: bool = True) -> dict[str, Any]:
+    """The members of a page beside its features: numbers, time stamp and (OGC) the self / next / prev links."""
+    members: dict[str, Any] = {
+        "numberMatched": page.matched,
+        "numberReturned": len(page.keys),
+        "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    if links:
         url = request.url
-        links = [_link(str(url), "self", GEOJSON)]
-        if q.limit is not None and q.offset + len(page.rows) < page.matched:
+        found = [_link(str(url), "self", GEOJSON)]
+        if q.limit is not None and q.offset + len(page.keys) < page.matched:
             following = url.include_query_params(offset=q.offset + q.limit, limit=q.limit)
-            links.append(_link(str(following), "next", GEOJSON))
+            found.append(_link(str(following), "next", GEOJSON))
         if q.offset and q.limit is not None:
-            links.append(_link(str(url.include_query_params(offset=max(0, q.offset - q.limit))), "prev", GEOJSON))
-        links.append(_link(f"{base(request)}/collections/{COLLECTION}", "collection"))
-        body["links"] = links
-    return dumps(body)
+            found.append(_link(str(url.include_query_params(offset=max(0, q.offset - q.limit))), "prev", GEOJSON))
+        found.append(_link(f"{base(request)}/collections/{COLLECTION}", "collection"))
+        members["links"] = found
+    return members
 
 
-async def items(request: Request, repo: Repository) -> Response:
+async def page_response(request: Request, pages: Pages, q: Query, links: bool = True) -> Response:
+    """A page of map features with its ETag (304 when the client has it), built off the event loop."""
+    page = await run_in_threadpool(pages.repo.page, q, str(request.url))
+    build = partial(pages.collection, page.keys, page_members(request, q, page, links))
+    return await cached(request, page.etag, build, GEOJSON)
+
+
+async def items(request: Request, pages: Pages) -> Response:
     _known(request)
-    q = page_query(request)
-    page = await run_in_threadpool(repo.page, q, str(request.url))
-    return cached(request, page.etag, lambda: page_body(request, q, page), GEOJSON)
+    return await page_response(request, pages, page_query(request))
 
 
 async def item(request: Request, repo: Repository) -> Response:
@@ -208,4 +213,4 @@ async def item(request: Request, repo: Repository) -> Response:
         feat["links"] = [_link(f"{root}/items/{uuid}", "self", GEOJSON), _link(root, "collection")]
         return dumps(feat)
 
-    return cached(request, etag, build, GEOJSON)
+    return await cached(request, etag, build, GEOJSON)

@@ -1,7 +1,8 @@
 """Reading the campaign map: pages of map features by box and time, single features, extents, counts, crops.
 
-Read-only queries on their own pooled connection (SQLite in WAL mode lets them run beside the writer). A page
-carries what its ETag is made of: the ids and revisions of its rows and the number matched.
+Read-only queries on their own pooled connection (SQLite in WAL mode lets them run beside the writer). A page is
+first only the ids and revisions of its features and the number matched: its ETag, and the keys of the feature
+bodies ``pages.py`` keeps; only features it has not seen yet are read in full.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class Query:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[dict[str, Any]]
+    """A page as (id, rev) of its features, oldest first: enough for its ETag and to find cached bodies."""
+
+    keys: list[tuple[int, int]]
     matched: int
     etag: str
 
@@ -50,22 +53,35 @@ def _where(postgres: bool, q: Query) -> list[Any]:
 
 
 def page(conn: Connection, postgres: bool, q: Query, key: str = "") -> Page:
-    """One page of map features (oldest first) and how many match in all; ``key`` enters the ETag."""
+    """Which map features a page holds and how many match in all; ``key`` (the request) enters the ETag."""
     where = _where(postgres, q)
-    stmt = sa.select(*FEATURE_COLUMNS).where(*where).order_by(features.c.id).offset(q.offset or None)
+    stmt = sa.select(features.c.id, features.c.rev).where(*where).order_by(features.c.id).offset(q.offset or None)
     if q.limit is not None:
         stmt = stmt.limit(q.limit)
-    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    keys = [(r[0], r[1]) for r in conn.execute(stmt)]
     if q.limit is None and not q.offset:
-        matched = len(rows)
-    elif q.limit is not None and len(rows) < q.limit and (rows or not q.offset):
-        matched = q.offset + len(rows)
+        matched = len(keys)
+    elif q.limit is not None and len(keys) < q.limit and (keys or not q.offset):
+        matched = q.offset + len(keys)
     else:
         matched = conn.execute(sa.select(sa.func.count()).select_from(features).where(*where)).scalar_one()
     digest = hashlib.blake2b(f"{key}|{matched}".encode(), digest_size=16)
-    for r in rows:
-        digest.update(b"%d:%d;" % (r["id"], r["rev"]))
-    return Page(rows, matched, f'W/"{digest.hexdigest()}"')
+    digest.update(b"".join(b"%d:%d;" % k for k in keys))
+    return Page(keys, matched, f'W/"{digest.hexdigest()}"')
+
+
+def rows(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Map feature rows by id (in chunks, so that a long list stays one query per thousand)."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        for r in conn.execute(sa.select(*FEATURE_COLUMNS).where(features.c.id.in_(chunk))):
+            found[r.id] = dict(r._mapping)
+    return found
+
+
+def all_rows(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(sa.select(*FEATURE_COLUMNS).order_by(features.c.id))]
 
 
 def item(conn: Connection, uuid: str) -> dict[str, Any] | None:

@@ -13,20 +13,22 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import reads, spatial
+from . import merge, reads, spatial
 from .auth import AuthError, Device, Tokens, hash_token
 from .auth import check as check_device
 from .db import Db, connect
+from .mapstate import MapState
 from .tables import devices, features, open_engine, submissions
 from .writer import Writer
-from .writes import PutResult, RepoError, Writes, now
+from .writes import PutResult, RepoError, Writes, now, observation
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +38,22 @@ T = TypeVar("T")
 
 
 class Job:
-    """A write for the writer: an async callable on the connection, with the PostgreSQL lock keys it needs."""
+    """A write for the writer: an async callable on a group's ``MapState``, with what to read for it up front
+    (the submission UUIDs it names, the points it places) and the PostgreSQL lock keys it needs."""
 
-    __slots__ = ("fn", "cells")
+    __slots__ = ("fn", "cells", "uuids", "places")
 
-    def __init__(self, fn: Callable[[Db], Awaitable[Any]], cells: set[int] | None = None):
-        self.fn, self.cells = fn, cells or set()
+    def __init__(
+        self,
+        fn: Callable[[MapState], Awaitable[Any]],
+        cells: set[int] | None = None,
+        uuids: tuple[str, ...] = (),
+        places: tuple[merge.Observation, ...] = (),
+    ):
+        self.fn, self.cells, self.uuids, self.places = fn, cells or set(), uuids, places
 
-    def __call__(self, db: Db) -> Awaitable[Any]:
-        return self.fn(db)
+    def __call__(self, st: MapState) -> Awaitable[Any]:
+        return self.fn(st)
 
 
 class Repository:
@@ -54,19 +63,28 @@ class Repository:
         self.postgres = self.engine.dialect.name == "postgresql"
         self.tokens = Tokens()
         self.writes = Writes(self.postgres, self.tokens)
-        self.writer = Writer(partial(connect, self.url), self._prologue, (RepoError, AuthError))
+        self.writer = Writer(partial(connect, self.url), self._session, (RepoError, AuthError))
 
     def close(self) -> None:
         self.writer.close()
         self.engine.dispose()
 
-    async def _prologue(self, db: Db, jobs: list[Any]) -> None:
-        """First in every write transaction: revocations seen, then (PostgreSQL) the jobs' neighbourhoods locked."""
+    @asynccontextmanager
+    async def _session(self, db: Db, jobs: list[Any]) -> AsyncIterator[MapState]:
+        """One write transaction's map: revocations seen, the jobs' neighbourhoods locked (PostgreSQL), their
+        submissions and surroundings read in one go; what they changed is written back at the end."""
         await self.tokens.sync(db)
         if self.postgres:
             keys = sorted(set().union(*(getattr(j, "cells", ()) for j in jobs)))
             if keys:
                 await db.one(spatial.LOCK_SQL, (keys,))
+        state = MapState(db, now())
+        places = [o for j in jobs for o in getattr(j, "places", ())]
+        await state.load_submissions([u for j in jobs for u in getattr(j, "uuids", ())])
+        await state.load_around([(o.latitude, o.longitude) for o in places])
+        await state.load_members(places)
+        yield state
+        await state.flush()
 
     def _run(self, job: Callable[[Db], Awaitable[T]]) -> T:
         """A job in a transaction of its own (admin commands, tests): same rules as the writer's groups."""
@@ -107,13 +125,14 @@ class Repository:
     # ``who``: a token hash (checked in the job's transaction) or a Device the caller already checked.
     def put_job(self, who: str | Device, feature: dict[str, Any], raw: bytes | None = None) -> Job:
         lon, lat = feature["geometry"]["coordinates"]
-        return Job(partial(self.writes.put_camera, who=who, feature=feature, raw=raw), self.writes.cells(lat, lon))
+        fn = partial(self.writes.put_camera, who=who, feature=feature, raw=raw)
+        return Job(fn, self.writes.cells(lat, lon), (feature["id"],), (observation(feature),))
 
     def delete_job(self, who: str | Device, uuid: str) -> Job:
-        return Job(partial(self.writes.delete_camera, who=who, uuid=uuid))
+        return Job(partial(self.writes.delete_camera, who=who, uuid=uuid), uuids=(uuid,))
 
     def crop_job(self, who: str | Device, uuid: str, data: bytes) -> Job:
-        return Job(partial(self.writes.put_crop, who=who, uuid=uuid, data=data))
+        return Job(partial(self.writes.put_crop, who=who, uuid=uuid, data=data), uuids=(uuid,))
 
     def submit(self, job: Job) -> asyncio.Future[Any]:
         """Queue a job for the writer (from the event loop); await the future for its result."""
@@ -162,9 +181,12 @@ class Repository:
     def extent(self) -> dict[str, Any]:
         return self._read(reads.extent)
 
+    def rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        return self._read(partial(reads.rows, ids=ids))
+
     def features(self) -> list[dict[str, Any]]:
         """Every map feature (oldest first), as plain dicts."""
-        return self.page(reads.Query()).rows
+        return self._read(reads.all_rows)
 
     def open_conflicts(self) -> list[dict[str, Any]]:
         return self._read(reads.open_conflicts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,8 @@ from .db import Db
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Db], Awaitable[Any]]
+Job = Callable[[Any], Awaitable[Any]]  # takes what the session yields
+Session = Callable[[Db, list[Job]], AbstractAsyncContextManager[Any]]
 
 
 class WriteFailed(Exception):
@@ -40,13 +42,14 @@ class _Lane:
 class Writer:
     def __init__(
         self,
-        connect: Callable[[], Awaitable[Db]],
-        prologue: Callable[[Db, list[Job]], Awaitable[None]],
+        connect: Callable[..., Awaitable[Db]],
+        session: Session,
         expected: tuple[type[BaseException], ...],
         max_group: int = 64,
     ) -> None:
-        """``prologue(db, jobs)`` runs first in each group's transaction (revocation check, PostgreSQL locks)."""
-        self._connect, self._prologue, self._expected = connect, prologue, expected
+        """``session(db, jobs)``: entered in each group's transaction, it yields what the jobs are called with and
+        writes their changes back on exit (``Repository._session``: revocations, locks, the ``MapState``)."""
+        self._connect, self._session, self._expected = connect, session, expected
         self.max_group = max_group
         self._lanes: dict[asyncio.AbstractEventLoop, _Lane] = {}
         self.groups = 0  # committed groups and jobs
@@ -69,8 +72,8 @@ class Writer:
         try:
             await db.begin()
             try:
-                await self._prologue(db, [job])
-                result = await job(db)
+                async with self._session(db, [job]) as ctx:
+                    result = await job(ctx)
             except BaseException:
                 await db.rollback()
                 raise
@@ -101,7 +104,7 @@ class Writer:
 
     async def _run(self, lane: _Lane) -> None:
         try:
-            lane.conn = await self._connect()
+            lane.conn = await self._connect(writer=True)
         except Exception:  # noqa: BLE001 - every waiting request gets a 500; the next one tries again
             log.exception("the writer cannot open its database connection")
             while not lane.queue.empty():
@@ -133,12 +136,12 @@ class Writer:
         outcomes: list[tuple[bool, Any]] = []
         try:
             await db.begin()
-            await self._prologue(db, [job for job, _ in batch])
-            for job, _ in batch:
-                try:
-                    outcomes.append((True, await job(db)))
-                except self._expected as exc:
-                    outcomes.append((False, exc))
+            async with self._session(db, [job for job, _ in batch]) as ctx:
+                for job, _ in batch:
+                    try:
+                        outcomes.append((True, await job(ctx)))
+                    except self._expected as exc:
+                        outcomes.append((False, exc))
             await db.commit()
         except Exception:  # noqa: BLE001 - rolled back: retry one job per transaction, each gets its own outcome
             await self._recover(lane)
@@ -172,4 +175,4 @@ class Writer:
                 await lane.conn.close()
             except Exception:  # noqa: BLE001
                 pass
-            lane.conn = await self._connect()
+            lane.conn = await self._connect(writer=True)
