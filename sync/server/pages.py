@@ -26,27 +26,27 @@ def feature_json(row: dict[str, Any]) -> dict[str, Any]:
 class Pages:
     def __init__(self, repo: Repository, limit: int = 200_000):
         self.repo, self.limit = repo, limit
-        self._made: OrderedDict[int, tuple[int, bytes]] = OrderedDict()  # feature id -> (rev, its GeoJSON)
+        self._made: OrderedDict[str, tuple[int, bytes]] = OrderedDict()  # feature uuid -> (rev, its GeoJSON)
         self._lock = threading.Lock()
 
-    def features(self, keys: list[tuple[int, int]]) -> list[bytes]:
-        """The GeoJSON of each (id, rev), from memory or read and encoded now."""
+    def features(self, keys: list[tuple[int, str, int]]) -> list[bytes]:
+        """The GeoJSON of each (id, uuid, rev), from memory or read and encoded now."""
         made, found = self._made, {}
-        for fid, rev in keys:
-            hit = made.get(fid)
+        for _, uuid, rev in keys:
+            hit = made.get(uuid)
             if hit is not None and hit[0] == rev:
-                found[fid] = hit[1]
-        missing = [fid for fid, _ in keys if fid not in found]
+                found[uuid] = hit[1]
+        missing = [fid for fid, uuid, _ in keys if uuid not in found]
         if missing:
-            fresh = {fid: (row["rev"], dumps(feature_json(row))) for fid, row in self.repo.rows(missing).items()}
+            fresh = {row["uuid"]: (row["rev"], dumps(feature_json(row))) for row in self.repo.rows(missing).values()}
             with self._lock:
                 made.update(fresh)
                 while len(made) > self.limit:
                     made.popitem(last=False)
-            found.update({fid: body for fid, (_, body) in fresh.items()})
-        return [found[fid] for fid, _ in keys if fid in found]  # a feature deleted meanwhile is left out
+            found.update({uuid: body for uuid, (_, body) in fresh.items()})
+        return [found[uuid] for _, uuid, _ in keys if uuid in found]  # a feature deleted meanwhile is left out
 
-    def collection(self, keys: list[tuple[int, int]], members: dict[str, Any]) -> bytes:
+    def collection(self, keys: list[tuple[int, str, int]], members: dict[str, Any]) -> bytes:
         """A FeatureCollection of those features with the other members (numberMatched, links...)."""
         tail = b"]," + dumps(members)[1:] if members else b"]}"
         return HEAD + b",".join(self.features(keys)) + tail

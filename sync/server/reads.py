@@ -34,9 +34,10 @@ class Query:
 
 @dataclass(frozen=True)
 class Page:
-    """A page as (id, rev) of its features, oldest first: enough for its ETag and to find cached bodies."""
+    """A page as (id, uuid, rev) of its features, oldest first: its ETag, and the keys of cached bodies (the
+    uuid too: SQLite may give a deleted feature's id to a new one)."""
 
-    keys: list[tuple[int, int]]
+    keys: list[tuple[int, str, int]]
     matched: int
     etag: str
 
@@ -55,10 +56,11 @@ def _where(postgres: bool, q: Query) -> list[Any]:
 def page(conn: Connection, postgres: bool, q: Query, key: str = "") -> Page:
     """Which map features a page holds and how many match in all; ``key`` (the request) enters the ETag."""
     where = _where(postgres, q)
-    stmt = sa.select(features.c.id, features.c.rev).where(*where).order_by(features.c.id).offset(q.offset or None)
+    columns = (features.c.id, features.c.uuid, features.c.rev)
+    stmt = sa.select(*columns).where(*where).order_by(features.c.id).offset(q.offset or None)
     if q.limit is not None:
         stmt = stmt.limit(q.limit)
-    keys = [(r[0], r[1]) for r in conn.execute(stmt)]
+    keys = [(r[0], r[1], r[2]) for r in conn.execute(stmt)]
     if q.limit is None and not q.offset:
         matched = len(keys)
     elif q.limit is not None and len(keys) < q.limit and (keys or not q.offset):
@@ -66,7 +68,7 @@ def page(conn: Connection, postgres: bool, q: Query, key: str = "") -> Page:
     else:
         matched = conn.execute(sa.select(sa.func.count()).select_from(features).where(*where)).scalar_one()
     digest = hashlib.blake2b(f"{key}|{matched}".encode(), digest_size=16)
-    digest.update(b"".join(b"%d:%d;" % k for k in keys))
+    digest.update("".join(f"{u}:{rev};" for _, u, rev in keys).encode())
     return Page(keys, matched, f'W/"{digest.hexdigest()}"')
 
 

@@ -89,6 +89,8 @@ def test_etag_gives_304_and_changes_with_the_map(mapped, feature):
     httpx.put(f"{mapped.url}/api/v1/cameras/{feat['id']}", json=feat, headers={"Authorization": f"Bearer {token}"})
     changed = httpx.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
+    walkers = sorted(f["properties"]["contributors"] for f in changed.json()["features"])
+    assert walkers == [1] * 11 + [2]  # the page is made again for what changed, not served from memory
     whole = httpx.get(f"{mapped.url}/api/v1/features")
     assert (
         httpx.get(f"{mapped.url}/api/v1/features", headers={"If-None-Match": whole.headers["etag"]}).status_code == 304
