@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,48 +27,33 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..export import EXTENSIONS
-from ..wire import JPEG_MAGIC, MAX_CROP_BYTES, FeatureError, validate_feature
+from ..wire import JPEG_MAGIC, MAX_CROP_BYTES
 from . import ogc
-from .auth import AuthError, bearer, check, hash_token
+from .auth import AuthError
 from .exports import MEDIA_TYPES, export_text
 from .openapi import spec
 from .pages import Pages
 from .reads import Query
 from .repo import Repository, RepoError
 from .respond import ApiError, cached, error
+from .submit import (
+    JSON_TYPES, MAX_FEATURE_BYTES, Gone, SubmitFastPath, answer, authorize, check_head, parse_feature,
+)  # fmt: skip
 from .writer import WriteFailed
 
 log = logging.getLogger(__name__)
 
-MAX_FEATURE_BYTES = 64 * 1024
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 JS = "text/javascript"
-JSON_TYPES = ("application/json", "application/geo+json")
-
-
-class Gone(Exception):
-    """The client closed the connection before its request was read: nothing to answer."""
 
 
 def _review_static() -> Path:
     return Path(str(resources.files("sousveillance.device.review"))) / "static"
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
-DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once: NaN and Infinity are not JSON
-
-
 async def _body(request: Request, limit: int, content_types: tuple[str, ...]) -> bytes:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in content_types:
-        raise ApiError(415, "unsupported_media_type", f"send Content-Type {' or '.join(content_types)}")
-    length = request.headers.get("content-length")
-    if length is not None and (not ogc.DIGITS.fullmatch(length) or int(length) > limit):
-        raise ApiError(413, "too_large", f"body larger than {limit} bytes")
+    check_head(request.headers.get("content-type", ""), request.headers.get("content-length"), limit, content_types)
     body = bytearray()
     try:
         async for chunk in request.stream():
@@ -88,35 +72,11 @@ def _uuid(request: Request) -> str:
     return uuid
 
 
-def _feature(body: bytes, uuid: str) -> dict[str, Any]:
-    try:
-        feature = DECODER.decode(body.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise ApiError(400, "bad_json", f"body is not JSON: {str(exc)[:120]}") from None
-    try:
-        validate_feature(feature)
-    except FeatureError as exc:
-        raise ApiError(422, "invalid_feature", str(exc), exc.field) from None
-    if feature["id"] != uuid:
-        raise ApiError(422, "uuid_mismatch", "the URL and the feature id differ", "id")
-    return feature
-
-
 def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Surveillance cameras") -> Starlette:
     pages = Pages(repo)
 
     async def token_hash(request: Request) -> str:
-        """The caller's token hash, checked before the body is read (from memory once the token was seen)."""
-        token = bearer(request.headers.get("authorization", ""))
-        if not token:
-            raise AuthError(401, "missing_token", "send 'Authorization: Bearer <device token>'")
-        digest = hash_token(token)
-        cached_device = repo.tokens.cached(digest)
-        if cached_device is not None:
-            check(cached_device)
-        else:
-            await run_in_threadpool(repo.authenticate_hash, digest)
-        return digest
+        return await authorize(repo, request.headers.get("authorization", ""))
 
     async def camera(request: Request) -> Response:
         uuid = _uuid(request)
@@ -126,15 +86,9 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         if request.method == "DELETE":
             status = await repo.submit(repo.delete_job(who, uuid))
             return JSONResponse({"uuid": uuid, "status": status})
-        body = await _body(request, MAX_FEATURE_BYTES, JSON_TYPES)
-        result = await repo.submit(repo.put_job(who, _feature(body, uuid), body))
-        answer = {
-            "uuid": uuid,
-            "status": result.status,
-            "feature": result.feature_uuid,
-            "crop_needed": result.crop_needed,
-        }
-        return JSONResponse(answer, status_code=201 if result.status == "created" else 200)
+        body = await _body(request, MAX_FEATURE_BYTES, JSON_TYPES)  # (SubmitFastPath answers these first)
+        status, payload = answer(uuid, await repo.submit(repo.put_job(who, parse_feature(body, uuid), body)))
+        return JSONResponse(payload, status_code=status)
 
     async def put_crop(request: Request) -> Response:
         uuid = _uuid(request)
@@ -257,6 +211,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         yield
         await repo.writer.stop()  # what is queued is committed before the server exits
 
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[cors], lifespan=lifespan)  # type: ignore
+    fast = Middleware(SubmitFastPath, repo=repo)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[fast, cors], lifespan=lifespan)  # type: ignore
     app.state.repo = repo
     return app

@@ -249,7 +249,8 @@ class MapState:
             await db.many("UPDATE submissions SET feature_id = ? WHERE uuid = ?", rows)
         gone_real = [(g, s) for g, s in p.absorbed if g.id > 0]
         if gone_real:
-            await db.many("UPDATE conflicts SET feature_id = ? WHERE feature_id = ?", [(s.id, g.id) for g, s in gone_real])  # fmt: skip
+            rows = [(s.id, g.id) for g, s in gone_real]
+            await db.many("UPDATE conflicts SET feature_id = ? WHERE feature_id = ?", rows)
         fresh = set(made)
         changed = [f for f in self.feats.values() if f.changed and not f.gone and f.agg is not None]
         if any(f not in fresh for f in changed):

@@ -8,7 +8,6 @@ crosses the antimeridian), ``datetime`` (an instant or an interval on when the f
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,12 +21,12 @@ from .pages import Pages, feature_json
 from .reads import Page, Query
 from .repo import Repository
 from .respond import ApiError, cached, dumps
+from .submit import DIGITS
 
 COLLECTION = "cameras"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_OFFSET = 2**31 - 1
-DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also takes '²'
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
