@@ -208,6 +208,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(repo.warm)
         yield
         await repo.writer.stop()  # what is queued is committed before the server exits
 

@@ -3,7 +3,8 @@
 Every ``server device revoke`` (CLI or any server replica) bumps the ``revocations`` counter in the ``meta`` table
 in the same transaction. ``Tokens.sync`` reads that counter (one tiny query) and empties the cache when it moved;
 the writer calls it at the start of every group it commits, so a revoked device cannot write once its revocation
-committed, and the read endpoints that need a device (``device_sa``) check it before they answer.
+committed, and the read endpoints that need a device (``device_sa``) check it before they answer. Each time, every
+device's token hash is read again in one query, so a server (re)started does not look tokens up one by one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 GENERATION_SQL = "SELECT value FROM meta WHERE key = 'revocations'"
 DEVICE_SQL = "SELECT id, name, created_at, revoked_at FROM devices WHERE token_hash = ?"
+ALL_DEVICES_SQL = "SELECT token_hash, id, name, created_at, revoked_at FROM devices"
 
 
 class AuthError(Exception):
@@ -49,22 +51,26 @@ def bearer(header: str) -> str:
 
 
 class Tokens:
-    """Token hash -> device, filled from the database on first use, emptied when a revocation is seen."""
+    """Token hash -> device for every enrolled device, read in one query when the server first needs a token and
+    again whenever the revocation counter moved; a device enrolled since is looked up on its first request."""
 
     def __init__(self) -> None:
         self._by_hash: dict[str, Device] = {}
         self._generation: int | None = None
         self._lock = threading.Lock()
 
-    def observe(self, generation: int | None) -> None:
-        """The revocation counter as just read from the database: a change empties the cache."""
+    def observe(self, generation: int | None, devices: list[Any] | None = None) -> bool:
+        """The revocation counter as just read: True when it moved (the cache is emptied, or refilled from
+        ``devices``: rows of ``ALL_DEVICES_SQL``)."""
         generation = generation or 0
-        if generation != self._generation:
-            with self._lock:
-                if self._generation is not None:
-                    log.info("a device was revoked: token cache emptied")
-                self._by_hash.clear()
-                self._generation = generation
+        if generation == self._generation:
+            return False
+        with self._lock:
+            if self._generation is not None:
+                log.info("a device was revoked: tokens read again")
+            self._by_hash = {r[0]: Device(*r[1:]) for r in devices or ()}
+            self._generation = generation
+        return True
 
     def cached(self, token_hash: str) -> Device | None:
         return self._by_hash.get(token_hash)
@@ -86,11 +92,19 @@ class Tokens:
         return self._remember(token_hash, await db.one(DEVICE_SQL, (token_hash,)) if token_hash else None)
 
     async def sync(self, db: Db) -> None:
-        self.observe((await db.one(GENERATION_SQL) or (0,))[0])
+        generation = (await db.one(GENERATION_SQL) or (0,))[0]
+        if generation != self._generation:
+            self.observe(generation, await db.all(ALL_DEVICES_SQL))
+
+    def sync_sa(self, conn: Connection) -> None:
+        """``sync`` on a SQLAlchemy connection (the read endpoints, and the server's start)."""
+        generation = conn.execute(sa.text(GENERATION_SQL)).scalar()
+        if generation != self._generation:
+            self.observe(generation, [tuple(r) for r in conn.execute(sa.text(ALL_DEVICES_SQL))])
 
     def device_sa(self, conn: Connection, token_hash: str) -> Device:
-        """The same on a SQLAlchemy connection (the read endpoints), after checking for revocations."""
-        self.observe(conn.execute(sa.text(GENERATION_SQL)).scalar())
+        """``device`` on a SQLAlchemy connection, after checking for revocations."""
+        self.sync_sa(conn)
         dev = self._by_hash.get(token_hash)
         if dev is not None:
             return check(dev)

@@ -113,6 +113,10 @@ class Repository:
         """The active device of a token (cached in memory); ``AuthError`` when missing, unknown or revoked."""
         return self.authenticate_hash(hash_token(token) if token else "")
 
+    def warm(self) -> None:
+        """Read every device's token hash now (the server's start), not on each device's first request."""
+        self._read(self.tokens.sync_sa)
+
     def authenticate_hash(self, token_hash: str) -> Device:
         if token_hash:
             cached = self.tokens.cached(token_hash)
