@@ -8,6 +8,7 @@ A submission takes one hop from the event loop to the single writer, which authe
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import re
@@ -209,6 +210,8 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(repo.warm)
+        await repo.writer.start()
+        gc.freeze()  # what start-up made lives on: the collector need not walk it again on every full collection
         yield
         await repo.writer.stop()  # what is queued is committed before the server exits
 

@@ -91,8 +91,10 @@ class Tokens:
             return check(dev)
         return self._remember(token_hash, await db.one(DEVICE_SQL, (token_hash,)) if token_hash else None)
 
-    async def sync(self, db: Db) -> None:
-        generation = (await db.one(GENERATION_SQL) or (0,))[0]
+    async def sync(self, db: Db, generation: int | None = None) -> None:
+        """Check the revocation counter (``generation``: already read by the caller)."""
+        if generation is None:
+            generation = (await db.one(GENERATION_SQL) or (0,))[0]
         if generation != self._generation:
             self.observe(generation, await db.all(ALL_DEVICES_SQL))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
@@ -28,6 +29,7 @@ class Db(Protocol):
     async def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
     async def run(self, sql: str, params: Params = ()) -> int: ...
     async def many(self, sql: str, rows: list[Params]) -> None: ...
+    def pipeline(self) -> AbstractAsyncContextManager[Any]: ...
     async def begin(self) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
@@ -89,6 +91,9 @@ class SqliteDb:
 
     async def many(self, sql: str, rows: list[Params]) -> None:
         self.conn.executemany(sql, rows)
+
+    def pipeline(self) -> AbstractAsyncContextManager[Any]:
+        return nullcontext()
 
     async def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
@@ -154,6 +159,10 @@ class PostgresDb:
     async def many(self, sql: str, rows: list[Params]) -> None:
         async with self.conn.cursor() as cur:
             await cur.executemany(self._q(sql), rows)
+
+    def pipeline(self) -> AbstractAsyncContextManager[Any]:
+        """Statements inside go out together and are waited for once, at the end (psycopg pipeline mode)."""
+        return self.conn.pipeline()
 
     async def begin(self) -> None:
         """psycopg opens the transaction with the first statement (autocommit is off)."""

@@ -103,6 +103,7 @@ class MapState:
         self._loaded: list[spatial.Box] = []
         self._next_temp = -1
         self.pending = Writes()
+        self.spare_ids: list[int] = []  # PostgreSQL: ids drawn from the sequence up front
 
     # -- reading ------------------------------------------------------------------------------------------
     async def load_submissions(self, uuids: list[str]) -> None:
@@ -223,7 +224,10 @@ class MapState:
 
     async def _real_ids(self, made: list[Feat]) -> None:
         if self.db.postgres:
-            ids = [r[0] for r in await self.db.all(NEXT_IDS_POSTGIS, (len(made),))]
+            more = len(made) - len(self.spare_ids)
+            if more > 0:
+                self.spare_ids += [r[0] for r in await self.db.all(NEXT_IDS_POSTGIS, (more,))]
+            ids, self.spare_ids = self.spare_ids[: len(made)], self.spare_ids[len(made) :]
         else:  # the write lock is held, and SQLite would hand out max(id) + 1 itself
             top = (await self.db.one("SELECT coalesce(max(id), 0) FROM features"))[0]  # type: ignore[index]
             ids = list(range(top + 1, top + 1 + len(made)))
@@ -234,7 +238,12 @@ class MapState:
 
     async def flush(self) -> None:
         """Write what the group changed: features first (new ones get their ids), then submissions, then what
-        is gone (submissions and conflicts moved off a feature before it is deleted)."""
+        is gone (submissions and conflicts moved off a feature before it is deleted). PostgreSQL gets it all in
+        one pipeline."""
+        async with self.db.pipeline():
+            await self._flush()
+
+    async def _flush(self) -> None:
         p, stamp, db = self.pending, self.stamp, self.db
         made = [f for f in self.feats.values() if f.id < 0 and not f.gone]
         if made:

@@ -73,13 +73,16 @@ class Repository:
     async def _session(self, db: Db, jobs: list[Any]) -> AsyncIterator[MapState]:
         """One write transaction's map: revocations seen, the jobs' neighbourhoods locked (PostgreSQL), their
         submissions and surroundings read in one go; what they changed is written back at the end."""
-        await self.tokens.sync(db)
-        if self.postgres:
-            keys = sorted(set().union(*(getattr(j, "cells", ()) for j in jobs)))
-            if keys:
-                await db.one(spatial.LOCK_SQL, (keys,))
         state = MapState(db, now())
         places = [o for j in jobs for o in getattr(j, "places", ())]
+        if self.postgres:  # one round trip: the revocation counter, the neighbourhoods' locks, ids for new features
+            keys = sorted(set().union(*(getattr(j, "cells", ()) for j in jobs)))
+            row = await db.one(spatial.PROLOGUE_SQL, (keys, len(places)))
+            assert row is not None
+            await self.tokens.sync(db, generation=row[0])
+            state.spare_ids = list(row[2])
+        else:
+            await self.tokens.sync(db)
         await state.load_submissions([u for j in jobs for u in getattr(j, "uuids", ())])
         await state.load_around([(o.latitude, o.longitude) for o in places])
         await state.load_members(places)

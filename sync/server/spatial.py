@@ -54,5 +54,9 @@ def cells(box: Box) -> set[int]:
     return keys
 
 
-# PostgreSQL: take the advisory locks of a list of keys in ascending order, so that no two writers deadlock.
+# PostgreSQL: take the advisory locks of a list of keys in ascending order, so that no two writers deadlock;
+# a write group's first statement also reads the revocation counter and draws ids for the features it may make.
 LOCK_SQL = "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(? AS bigint[])) AS k ORDER BY 1) AS cells"
+PROLOGUE_SQL = """SELECT (SELECT value FROM meta WHERE key = 'revocations'),
+  (SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(? AS bigint[])) AS k ORDER BY 1) AS cells),
+  ARRAY(SELECT nextval(pg_get_serial_sequence('features', 'id')) FROM generate_series(1, ?))"""

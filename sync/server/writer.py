@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -55,16 +56,25 @@ class Writer:
         self.groups = 0  # committed groups and jobs
         self.jobs = 0
 
-    def submit(self, job: Job) -> asyncio.Future[Any]:
-        """Queue ``job`` (from a coroutine); the returned future gets its result or its exception."""
+    def _lane(self) -> _Lane:
         loop = asyncio.get_running_loop()
         lane = self._lanes.get(loop)
         if lane is None or lane.task is None or lane.task.done():
             lane = self._lanes[loop] = _Lane()
             lane.task = loop.create_task(self._run(lane), name="campaign-writer")
-        future = loop.create_future()
-        lane.queue.put_nowait((job, future))
+        return lane
+
+    def submit(self, job: Job) -> asyncio.Future[Any]:
+        """Queue ``job`` (from a coroutine); the returned future gets its result or its exception."""
+        future = asyncio.get_running_loop().create_future()
+        self._lane().queue.put_nowait((job, future))
         return future
+
+    async def start(self) -> None:
+        """Open the writer's connection now (the server's start) rather than on the first submission."""
+        lane = self._lane()
+        while lane.conn is None and lane.task is not None and not lane.task.done():
+            await asyncio.sleep(0.01)
 
     async def run_one(self, job: Job) -> Any:
         """A job in a transaction on a connection of its own (admin commands; not through the queue)."""
@@ -134,6 +144,7 @@ class Writer:
         db = lane.conn
         assert db is not None
         outcomes: list[tuple[bool, Any]] = []
+        started = time.perf_counter()
         try:
             await db.begin()
             async with self._session(db, [job for job, _ in batch]) as ctx:
@@ -156,6 +167,7 @@ class Writer:
         else:
             self.groups += 1
             self.jobs += len(batch)
+            log.debug("committed a group of %d in %.1f ms", len(batch), (time.perf_counter() - started) * 1000)
         for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             if future.cancelled():  # the client went away; the write stands (idempotent by UUID)
                 continue
