@@ -28,7 +28,7 @@ LAYERS = [
     (r"^sousveillance\.config$", "config"),  # composes the sections
     (
         r"(^sousveillance\.(main|lazy)$|\.(cli|__main__)$|^sousveillance\.sync\.cli_common$|"
-        r"^sousveillance\.device\.(commands|bench)\b|^sousveillance\.sync\.server\.bench$)",
+        r"^sousveillance\.device\.(commands|bench)\b|^sousveillance\.sync\.server\.(bench|loadgen)$)",
         "wiring",
     ),  # commands
     (r"^sousveillance\.device\.(types|geodesy|extras)$", "basics"),
@@ -38,7 +38,7 @@ LAYERS = [
     (r"^sousveillance\.device\.survey\b", "survey"),
     (r"^sousveillance\.device\.service\b", "service"),
     (r"^sousveillance\.device\.(review|basemap)\b", "review"),  # basemap: the review map's offline streets
-    (r"^sousveillance\.sync\.(wire|tags|export)\b", "formats"),  # what leaves the device, read by both ends
+    (r"^sousveillance\.sync\.(wire|validator|tags|export)\b", "formats"),  # what leaves the device, read by both ends
     (r"^sousveillance\.sync\.server\b", "server"),
     (r"^sousveillance\.sync\b", "sync"),  # the device side of sync: outbox, uploader, OSM upload
     (r"^sousveillance\.models\b", "models"),

@@ -17,7 +17,19 @@ OWNERS = (
     # the campaign server's own database: schema, migrations, the writer's and the readers' queries
     *(
         f"sync/server/{m}.py"
-        for m in ("repo", "tables", "migrate", "db", "writes", "mapstate", "reads", "auth", "spatial", "pgtemp")
+        for m in (
+            "repo",
+            "tables",
+            "engine",
+            "migrate",
+            "db",
+            "writes",
+            "mapstate",
+            "reads",
+            "auth",
+            "spatial",
+            "pgtemp",
+        )
     ),
     "sync/server/ceiling.py",  # the server benchmark's minimal endpoint (a throwaway SQLite file of its own)
     "sync/server/mvt.py",  # MBTiles written by 'server dump' (a tile archive, not a database of ours)

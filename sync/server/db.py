@@ -181,7 +181,7 @@ class PostgresDb:
 
 
 async def connect(url: str, writer: bool = False) -> Db:
-    """A connection for a SQLAlchemy URL (as ``tables.database_url`` makes them); ``writer``: the writer's own."""
+    """A connection for a SQLAlchemy URL (as ``engine.database_url`` makes them); ``writer``: the writer's own."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         return SqliteDb(u.database or ":memory:", checkpoints=writer)

@@ -26,7 +26,8 @@ from .auth import AuthError, Device, Tokens, hash_token
 from .auth import check as check_device
 from .db import Db, connect
 from .mapstate import MapState
-from .tables import devices, features, open_engine, submissions
+from .engine import open_engine
+from .tables import devices, features, submissions
 from .writer import Writer
 from .writes import PutResult, RepoError, Writes, now, observation
 

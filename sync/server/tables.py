@@ -1,19 +1,14 @@
 """Campaign server tables (SQLAlchemy Core) and the engine for a database URL: SQLite file or PostgreSQL + PostGIS.
 
 The same tables and queries serve both. The spatial index differs: SQLite keeps an R*Tree (``features_rtree``,
-kept in step by triggers), PostgreSQL a PostGIS point generated from latitude/longitude with a GiST index.
-``migrate.upgrade`` brings a database made by an older version up to date when the engine opens.
+kept in step by triggers), PostgreSQL a PostGIS point generated from latitude/longitude with a GiST index (both
+made by ``migrate.py``; ``engine.py`` opens a database and brings it up to date).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
-from ...device.extras import require
 
 log = logging.getLogger(__name__)
 
@@ -104,51 +99,3 @@ meta = sa.Table(
     sa.Column("key", sa.String(40), primary_key=True),
     sa.Column("value", sa.Integer, nullable=False),  # schema_version; revocations (bumped by every revoke)
 )
-
-
-def database_url(value: str) -> str:
-    """Accept a SQLAlchemy URL, ``postgresql://...`` (psycopg 3 is used) or a plain SQLite file path."""
-    if value.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + value.split("://", 1)[1]
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
-
-
-def _sqlite_engine(url: str) -> Engine:
-    # One pool of long-lived connections (no overflow: a connection opened per burst and closed again is waste).
-    engine = sa.create_engine(
-        url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8, max_overflow=0, pool_timeout=60
-    )
-
-    @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
-        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn) -> None:  # noqa: ANN001
-        # A write takes SQLite's write lock before it reads, so two server processes on one file serialise.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
-
-    return engine
-
-
-def open_engine(url: str) -> Engine:
-    """Engine for ``url`` with the schema created or upgraded (idempotent); PostGIS set up on PostgreSQL."""
-    from . import migrate
-
-    url = database_url(url)
-    if url.startswith("sqlite"):
-        engine = _sqlite_engine(url)
-    else:
-        if url.startswith("postgresql+psycopg"):
-            require("psycopg", "server", "a PostgreSQL campaign database")
-        engine = sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-    migrate.upgrade(engine)
-    log.info("campaign database ready: %s", engine.url.render_as_string(hide_password=True))
-    return engine
