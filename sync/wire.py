@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -115,6 +116,15 @@ def camera_feature(camera: CameraRow, walk: WalkRow, crop: CropRef | None = None
         },
     }
     return validate_feature(feature)
+
+
+def survey_date(stamp: str | None) -> str | None:
+    """The UTC date (YYYY-MM-DD) of a wire time such as ``review.reviewed_at``; None when missing or unreadable."""
+    try:
+        when = datetime.fromisoformat(stamp or "")
+    except ValueError:
+        return None
+    return (when.astimezone(timezone.utc) if when.tzinfo else when).date().isoformat()
 
 
 def canonical(feature: Mapping[str, Any]) -> str:

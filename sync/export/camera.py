@@ -14,12 +14,22 @@ from typing import Any
 from sousveillance.device.store import Store
 
 from ..tags import osm_tags
-from ..wire import FeatureError, camera_feature, crop_ref
+from ..wire import FeatureError, camera_feature, crop_ref, survey_date
 
 log = logging.getLogger(__name__)
 
 # GeoJSON properties every export starts with, then the origin's own provenance.
 CORE = ("camera_type", "mount", "direction", "surveillance", "uncertainty_m", "sightings")
+
+
+def surveyed(tags: Mapping[str, str], check_date: str | None) -> dict[str, str]:
+    """The camera's tags with how it is known, as OSM says it: ``source=survey`` (a person walked past and
+    confirmed it) and ``check_date`` (the last such day, YYYY-MM-DD), which every export carries."""
+    out = dict(tags)
+    if check_date and "check_date" not in out:
+        out["check_date"] = str(check_date)[:10]
+    out["source"] = "survey"
+    return out
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,8 @@ def from_wire(feature: Mapping[str, Any]) -> ExportCamera:
         "device": p["walk"]["device_id"], "model_version": p["walk"]["model_version"],
         "crop": (p.get("crop") or {}).get("path"),
     }  # fmt: skip
-    return ExportCamera(feature["id"], lat, lon, dict(p["tags"]), extra, dict(p))
+    tags = surveyed(p["tags"], survey_date(p["review"]["reviewed_at"]))  # seen again: its check_date is in tags
+    return ExportCamera(feature["id"], lat, lon, tags, extra, {**p, "tags": tags})
 
 
 def from_map_feature(row: Mapping[str, Any]) -> ExportCamera:
@@ -54,6 +65,7 @@ def from_map_feature(row: Mapping[str, Any]) -> ExportCamera:
     }  # fmt: skip
     extra["uncertainty_m"] = round(float(row["uncertainty_m"]), 2)
     tags = osm_tags(row["camera_type"], row.get("mount"), row.get("direction"), row.get("surveillance"))
+    tags = surveyed(tags, row.get("check_date"))  # the latest walker's confirmation
     return ExportCamera(row["uuid"], row["latitude"], row["longitude"], tags, extra)
 
 

@@ -16,10 +16,11 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from sousveillance.device.geodesy import EARTH_RADIUS_M, distance_m
+
+from ..wire import survey_date
 
 MIN_GATE_M = 6.0
 MAX_GATE_M = 25.0
@@ -97,15 +98,6 @@ def _majority(values: Sequence[Any]) -> Any:
     counts = Counter(values)
     top = max(counts.values())
     return next(v for v in reversed(values) if counts[v] == top)
-
-
-def survey_date(stamp: str) -> str | None:
-    """The UTC date (YYYY-MM-DD) of an RFC 3339 time, or None when it is missing or unreadable."""
-    try:
-        when = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
-        return None
-    return (when.astimezone(timezone.utc) if when.tzinfo else when).date().isoformat()
 
 
 def circular_mean(angles: Sequence[float]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -24,13 +25,14 @@ WALK = [
     Cam(48.85300, 2.30000, "dome", state="pending"),
     Cam(48.85400, 2.30000, "dome", state="rejected"),
 ]
+SURVEYED = {"check_date": time.strftime("%Y-%m-%d", time.gmtime()), "source": "survey"}  # reviewed today
 EXPECTED = [
     {"man_made": "surveillance", "surveillance:type": "camera", "camera:type": "dome", "camera:mount": "wall",
-     "surveillance": "public"},
+     "surveillance": "public", **SURVEYED},
     {"man_made": "surveillance", "surveillance:type": "camera", "camera:type": "panning", "camera:mount": "pole",
-     "camera:direction": "272", "surveillance": "outdoor"},
+     "camera:direction": "272", "surveillance": "outdoor", **SURVEYED},
     {"man_made": "surveillance", "surveillance:type": "camera", "camera:type": "fixed", "camera:direction": "10",
-     "surveillance": "public"},
+     "surveillance": "public", **SURVEYED},
 ]  # fmt: skip
 
 

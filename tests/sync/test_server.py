@@ -182,6 +182,11 @@ def test_exports_and_map_page(live, feature):
     gj = httpx.get(f"{live.url}/api/v1/export/geojson").json()
     assert gj["features"][0]["properties"]["tags"]["camera:type"] == "panning"
     assert gj["features"][0]["properties"]["tags"]["camera:direction"] == "90"
+    # every format says how the camera is known: surveyed, last confirmed on the walker's review day
+    assert {"check_date": "2026-11-20", "source": "survey"}.items() <= gj["features"][0]["properties"]["tags"].items()
+    for fmt in ("umap", "csv", "gpx", "osm", "osc"):
+        text = httpx.get(f"{live.url}/api/v1/export/{fmt}").text
+        assert "2026-11-20" in text and "survey" in text, fmt
     umap = httpx.get(f"{live.url}/api/v1/export/umap").json()
     assert umap["features"][0]["properties"]["name"] == "panning camera"
     csv_text = httpx.get(f"{live.url}/api/v1/export/csv").text
