@@ -26,8 +26,7 @@ SUBMISSIONS = """SELECT s.uuid, s.id, s.device_id, s.payload_hash, s.feature_id,
   WHERE s.uuid IN ({marks})"""
 FEATURE_COLUMNS = """f.id, f.uuid, f.latitude, f.longitude, f.uncertainty_m, f.camera_type, f.mount, f.direction,
   f.surveillance, f.submissions, f.conflicts, f.overrides"""
-BOX_SQLITE = f"""SELECT {FEATURE_COLUMNS} FROM features f WHERE f.id IN (SELECT id FROM features_rtree
-  WHERE min_lat >= ? AND max_lat <= ? AND min_lon >= ? AND max_lon <= ?)"""
+BOX_SQLITE = f"SELECT {FEATURE_COLUMNS} FROM features f WHERE f.id IN ({spatial.RTREE_IDS})"
 BOXES_POSTGIS = f"""SELECT DISTINCT {FEATURE_COLUMNS} FROM features f
   JOIN unnest(CAST(? AS float8[]), CAST(? AS float8[]), CAST(? AS float8[]), CAST(? AS float8[])) AS b(w, s, e, n)
   ON f.geom && ST_MakeEnvelope(b.w, b.s, b.e, b.n, 4326)"""
@@ -148,7 +147,7 @@ class MapState:
             columns = list(zip(*((w, s, e, n) for s, n, w, e in boxes), strict=True))
             rows = await self.db.all(BOXES_POSTGIS, [list(c) for c in columns])
         else:
-            rows = [r for s, n, w, e in boxes for r in await self.db.all(BOX_SQLITE, (s, n, w, e))]
+            rows = [r for b in boxes for r in await self.db.all(BOX_SQLITE, spatial.scaled(b))]
         for row in rows:
             self.remember(row)
         self._loaded += boxes

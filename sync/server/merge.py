@@ -129,8 +129,8 @@ def aggregate(observations: Sequence[Observation], overrides: Mapping[str, Any] 
     if direction is not None and any(angle_diff(d, direction) > DIRECTION_CONFLICT for d in directions):
         conflicts["direction"] = sorted(round(d) for d in directions)
     result = Aggregate(
-        latitude=lat,
-        longitude=lon,
+        latitude=round(lat, 7),  # the wire's precision (1 cm): what the exports and the spatial index hold
+        longitude=round(lon, 7),
         uncertainty_m=max(MIN_UNCERTAINTY_M, 1.0 / math.sqrt(total))
         if len(observations) > 1
         else observations[0].uncertainty_m,

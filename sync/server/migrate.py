@@ -19,16 +19,18 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 STARTUP_LOCK = 7201  # PostgreSQL: replicas starting together upgrade one at a time
 
-SQLITE_SPATIAL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS features_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon)",
-    """CREATE TRIGGER IF NOT EXISTS features_rtree_insert AFTER INSERT ON features BEGIN
-         INSERT INTO features_rtree VALUES (new.id, new.latitude, new.latitude, new.longitude, new.longitude); END""",
-    """CREATE TRIGGER IF NOT EXISTS features_rtree_update AFTER UPDATE OF latitude, longitude ON features BEGIN
-         UPDATE features_rtree SET min_lat = new.latitude, max_lat = new.latitude, min_lon = new.longitude,
-           max_lon = new.longitude WHERE id = new.id; END""",
+_LAT, _LON = "CAST(round(new.latitude * 1e7) AS INTEGER)", "CAST(round(new.longitude * 1e7) AS INTEGER)"
+SQLITE_SPATIAL = [  # integer coordinates (1e-7 degree, spatial.SCALE): an exact index, no float rounding
+    "CREATE VIRTUAL TABLE IF NOT EXISTS features_rtree USING rtree_i32(id, min_lat, max_lat, min_lon, max_lon)",
+    f"""CREATE TRIGGER IF NOT EXISTS features_rtree_insert AFTER INSERT ON features BEGIN
+         INSERT INTO features_rtree VALUES (new.id, {_LAT}, {_LAT}, {_LON}, {_LON}); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS features_rtree_update AFTER UPDATE OF latitude, longitude ON features BEGIN
+         UPDATE features_rtree SET min_lat = {_LAT}, max_lat = {_LAT}, min_lon = {_LON}, max_lon = {_LON}
+         WHERE id = new.id; END""",
     """CREATE TRIGGER IF NOT EXISTS features_rtree_delete AFTER DELETE ON features BEGIN
          DELETE FROM features_rtree WHERE id = old.id; END""",
-    """INSERT INTO features_rtree SELECT id, latitude, latitude, longitude, longitude FROM features
+    """INSERT INTO features_rtree SELECT id, CAST(round(latitude * 1e7) AS INTEGER), CAST(round(latitude * 1e7) AS
+         INTEGER), CAST(round(longitude * 1e7) AS INTEGER), CAST(round(longitude * 1e7) AS INTEGER) FROM features
          WHERE id NOT IN (SELECT id FROM features_rtree)""",
 ]
 POSTGIS_POINT = (

@@ -1,27 +1,27 @@
 """Spatial queries on map features (SQLite R*Tree or PostGIS GiST) and PostgreSQL's neighbourhood locks.
 
-A box is (south, north, west, east) in degrees. On PostgreSQL a merge locks the grid cells its neighbourhood
-touches (transaction-scoped advisory locks on a ~100 m grid, taken in ascending order), so two walkers submitting
-the same camera through two server replicas serialise while walkers in other streets do not wait at all.
+A box is (south, north, west, east) in degrees. SQLite's R*Tree holds each feature's point as integers of 1e-7
+degree (``rtree_i32``): a search by box is exact to a centimetre without reading the features table. On
+PostgreSQL a merge locks the grid cells its neighbourhood touches (transaction-scoped advisory locks on a ~100 m
+grid, taken in ascending order), so two walkers submitting the same camera through two server replicas serialise
+while walkers in other streets do not wait at all.
 """
 
 from __future__ import annotations
 
 import math
-import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from typing import Any
 
 from sousveillance.device import geodesy
-
-from .tables import features
 
 Box = tuple[float, float, float, float]  # south, north, west, east
 
 CELL_DEG = 0.001  # lock grid: 111 m north-south, less east-west away from the equator
 LOCK_SPACE = 7202 << 40  # keeps these keys apart from any other advisory lock of the database
 
-_rtree = sa.table("features_rtree", sa.column("id"), sa.column("min_lat"), sa.column("max_lat"),
-                  sa.column("min_lon"), sa.column("max_lon"))  # fmt: skip
+SCALE = 10_000_000  # the R*Tree (rtree_i32) holds degrees x 1e7 as integers: exact, unlike its float boxes
+RTREE_INSIDE = "min_lat >= ? AND max_lat <= ? AND min_lon >= ? AND max_lon <= ?"  # a point is a box of no size
+RTREE_IDS = f"SELECT id FROM features_rtree WHERE {RTREE_INSIDE}"
 
 
 def around(lat: float, lon: float, radius_m: float) -> Box:
@@ -29,19 +29,35 @@ def around(lat: float, lon: float, radius_m: float) -> Box:
     return geodesy.bbox(lat, lon, radius_m)
 
 
-def in_box(postgres: bool, box: Box) -> ColumnElement[bool]:
-    """Features inside ``box`` through the spatial index (an east < west box crosses the antimeridian)."""
+def scaled(box: Box) -> tuple[int, int, int, int]:
+    """A box in the R*Tree's integer units (1e-7 degree, about 1 cm: the wire's precision), rounded outwards."""
+    south, north, west, east = box
+    return (math.floor(south * SCALE), math.ceil(north * SCALE), math.floor(west * SCALE), math.ceil(east * SCALE))
+
+
+def box_sql(postgres: bool, box: Box) -> tuple[str, list[Any]]:
+    """A ``WHERE`` condition (alias ``f`` for features, ``?`` placeholders) for features inside ``box``, through the
+    spatial index; an east < west box crosses the antimeridian."""
     south, north, west, east = box
     if west > east:
-        return sa.or_(in_box(postgres, (south, north, west, 180.0)), in_box(postgres, (south, north, -180.0, east)))
-    exact = sa.and_(features.c.latitude.between(south, north), features.c.longitude.between(west, east))
+        (a, pa), (b, pb) = (
+            box_sql(postgres, (south, north, west, 180.0)),
+            box_sql(postgres, (south, north, -180.0, east)),
+        )
+        return f"(({a}) OR ({b}))", pa + pb
     if postgres:
-        envelope = sa.func.ST_MakeEnvelope(west, south, east, north, 4326)
-        return sa.and_(sa.literal_column("features.geom").op("&&")(envelope), exact)
-    ids = sa.select(_rtree.c.id).where(
-        _rtree.c.max_lat >= south, _rtree.c.min_lat <= north, _rtree.c.max_lon >= west, _rtree.c.min_lon <= east
-    )
-    return sa.and_(features.c.id.in_(ids), exact)  # the R*Tree stores 32-bit floats: the exact test follows
+        sql = (
+            "f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND f.latitude BETWEEN ? AND ? AND f.longitude BETWEEN ? AND ?"
+        )
+        return sql, [west, south, east, north, south, north, west, east]
+    return f"f.id IN ({RTREE_IDS})", list(scaled(box))
+
+
+def rtree_count(box: Box) -> tuple[str, list[Any]] | None:
+    """SQLite: how many points a box holds, from the R*Tree alone (None for a box across the antimeridian)."""
+    if box[2] > box[3]:
+        return None
+    return f"SELECT count(*) FROM features_rtree WHERE {RTREE_INSIDE}", list(scaled(box))
 
 
 def cells(box: Box) -> set[int]:

@@ -156,3 +156,18 @@ def test_gdal_lists_the_collection_and_reads_a_bbox_page_by_page(mapped):
     points = [line.strip() for line in page.splitlines() if line.strip().startswith("POINT")]
     assert len(points) == 6
     assert sorted(float(p.split()[2].rstrip(")")) for p in points) == pytest.approx([la for la, _ in LINE[:6]])
+
+
+def test_bbox_edges_count_and_a_box_across_the_antimeridian(mapped, feature):
+    token = mapped.repo.add_device("pacific")
+    for lon in (179.95, -179.95):  # two cameras on either side of the date line
+        feat = feature(0.0, lon, "dome")
+        auth = {"Authorization": f"Bearer {token}"}
+        assert httpx.put(f"{mapped.url}/api/v1/cameras/{feat['id']}", json=feat, headers=auth).status_code == 201
+    url = f"{mapped.url}/collections/cameras/items"
+    across = httpx.get(url, params={"bbox": "179.9,-1,-179.9,1"}).json()
+    assert sorted(f["geometry"]["coordinates"][0] for f in across["features"]) == [-179.95, 179.95]
+    on_edge = httpx.get(url, params={"bbox": "2.3,48.85,2.3,48.85"}).json()  # a box of no size on a camera
+    assert on_edge["numberMatched"] == 1 and len(on_edge["features"]) == 1
+    paged = httpx.get(url, params={"bbox": _bbox(WEST_HALF), "limit": "4"}).json()
+    assert paged["numberMatched"] == 6 and len(paged["features"]) == 4  # counted from the index, the same six
