@@ -165,7 +165,7 @@ def _warm(url: str) -> None:
 
 def run_server(name: str, db_url: str, devices: int, per_device: int, processes: int, max_seconds: float,
                *, pg_pid: int | None = None, read_box: tuple | None = None, seed: int = 1,
-               warm: bool = False) -> Result:  # fmt: skip
+               warm: bool = False, read_pause: float = 0.5) -> Result:  # fmt: skip
     from .pgtemp import free_port
     from .repo import Repository
 
@@ -181,7 +181,9 @@ def run_server(name: str, db_url: str, devices: int, per_device: int, processes:
             _warm(url)
         work = _work(url, tokens, per_device, seed)
         before, db_before = cpu_seconds(proc.pid), _children_cpu(pg_pid) if pg_pid else 0.0
-        out = loadgen.run_load(url, work, processes=processes, max_seconds=max_seconds, read_box=read_box)
+        out = loadgen.run_load(
+            url, work, processes=processes, max_seconds=max_seconds, read_box=read_box, read_pause=read_pause
+        )
         server_cpu = cpu_seconds(proc.pid) - before
         db_cpu = _children_cpu(pg_pid) - db_before if pg_pid else None
     finally:
@@ -243,6 +245,8 @@ class Plan:
     clients: int
     max_seconds: float
     reader: int
+    read_pause: float = 0.5
+    read_per_device: int = 200
     ceiling: Result | None = None
 
     def ratio(self, res: Result) -> None:
@@ -260,9 +264,9 @@ def _backend(name: str, plan: Plan, tmp: Path) -> None:
     def fresh() -> str:
         return pg.new_database() if pg else str(tmp / f"bench-{time.time_ns()}.db")
 
-    def run(label: str, db: str, seed: int, read_box: tuple | None = None, warm: bool = False) -> Result:
-        res = run_server(label, db, plan.devices, plan.per_device, plan.clients, plan.max_seconds,
-                         pg_pid=pid, read_box=read_box, seed=seed, warm=warm)  # fmt: skip
+    def run(label: str, db: str, seed: int, read_box: tuple | None = None, warm: bool = False, per: int = 0) -> Result:
+        res = run_server(label, db, plan.devices, per or plan.per_device, plan.clients, plan.max_seconds,
+                         pg_pid=pid, read_box=read_box, seed=seed, warm=warm, read_pause=plan.read_pause)  # fmt: skip
         click.echo(res.line())
         return res
 
@@ -271,9 +275,11 @@ def _backend(name: str, plan: Plan, tmp: Path) -> None:
         if plan.reader:
             db = fresh()
             preload(db, plan.reader)
-            click.echo(f"{'':9s} {plan.reader} map features; the server has served the whole map once before each run")
-            alone = run(f"{name}+{plan.reader // 1000}k", db, 2, warm=True)
-            both = run(f"{name}+read", db, 3, PRELOAD_BOX, warm=True)
+            click.echo(f"{'':9s} {plan.reader} map features (the server has served the whole map once before each run);"
+                       f" {plan.devices} devices x {plan.read_per_device} cameras; the reader pauses"
+                       f" {plan.read_pause:g} s between two boxes")  # fmt: skip
+            alone = run(f"{name}+{plan.reader // 1000}k", db, 2, warm=True, per=plan.read_per_device)
+            both = run(f"{name}+read", db, 3, PRELOAD_BOX, warm=True, per=plan.read_per_device)
             if alone.rate:
                 fall = 1 - both.rate / alone.rate
                 click.echo(
@@ -300,11 +306,23 @@ Example:
     "--reader", default=0, show_default=True, type=click.IntRange(0, 200_000),
     help="Preload this many map features, then measure writes alone and beside one reader paging by bbox.",
 )  # fmt: skip
+@click.option(
+    "--read-pause", default=0.5, show_default=True, type=click.FloatRange(0, 10),
+    help="With --reader: seconds the reader waits between two boxes (a person panning); 0: as fast as it can.",
+)  # fmt: skip
+@click.option(
+    "--read-per-device",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="With --reader: cameras each device sends in the two reader runs (long enough to see the reader).",
+)
 @click.option("--no-ceiling", is_flag=True, help="Skip the minimal endpoint (the ratio is then not printed).")
 @click.option("--max-seconds", default=120.0, show_default=True, help="Stop each run after this long.")
 def bench_server(
-    devices: int, per_device: int, backend: str, clients: int, reader: int, no_ceiling: bool, max_seconds: float
-) -> None:
+    devices: int, per_device: int, backend: str, clients: int, reader: int, read_pause: float, read_per_device: int,
+    no_ceiling: bool, max_seconds: float,
+) -> None:  # fmt: skip
     """Submissions per second, p99 latency and CPU per request of the campaign server under concurrent devices
     on loopback, beside a minimal endpoint's (the ceiling) in the same run."""
     load = os.getloadavg()[0]
@@ -312,7 +330,7 @@ def bench_server(
         f"{devices} devices x {per_device} cameras each, HTTP/1.1 keep-alive on 127.0.0.1, {clients} client "
         f"process(es); {os.cpu_count()} CPUs, load average {load:.1f} before the run"
     )
-    plan = Plan(devices, per_device, clients, max_seconds, reader)
+    plan = Plan(devices, per_device, clients, max_seconds, reader, read_pause, read_per_device)
     if not no_ceiling:
         plan.ceiling = run_ceiling(devices, per_device, clients, max_seconds)
         click.echo(plan.ceiling.line())

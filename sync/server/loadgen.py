@@ -123,10 +123,11 @@ async def _device(addr: tuple[str, int], requests: list[tuple[str, bytes]], out:
 
 
 async def _reader(
-    addr: tuple[str, int], box: tuple[float, float, float, float], stop: asyncio.Event, out: Outcome
+    addr: tuple[str, int], box: tuple[float, float, float, float], stop: asyncio.Event, out: Outcome, pause: float
 ) -> None:
-    """Page the map by random boxes (1/16 of ``box``: west, south, east, north), following the next links, with
-    no pause between pages and no ETag: every page is built and sent (gzip), the worst a map reader can do."""
+    """Page the map by random boxes (1/16 of ``box``: west, south, east, north), following the next links without
+    a pause and without ETags (every page is built and sent, gzipped); ``pause`` seconds between two boxes, as a
+    person panning the map waits (0: a client paging as fast as it can)."""
     rng = random.Random(3)
     reader, writer = await asyncio.open_connection(*addr)
     host = f"{addr[0]}:{addr[1]}"
@@ -148,15 +149,19 @@ async def _reader(
                 out.read_features += len(page["features"])
                 nxt = next((lk["href"] for lk in page.get("links", []) if lk["rel"] == "next"), None)
                 path = urlsplit(nxt)._replace(scheme="", netloc="").geturl() if nxt else None
+            if pause:
+                try:
+                    await asyncio.wait_for(stop.wait(), pause)
+                except asyncio.TimeoutError:
+                    pass
     finally:
         writer.close()
 
 
-async def _run(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float, read_box: tuple | None) -> Outcome:
+async def _run(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float) -> Outcome:
     parts = urlsplit(url)
     addr = (parts.hostname or "127.0.0.1", parts.port or 80)
-    out, stop = Outcome(), asyncio.Event()
-    reader = asyncio.ensure_future(_reader(addr, read_box, stop, out)) if read_box else None
+    out = Outcome()
     cpu, start = time.process_time(), time.perf_counter()
     try:
         await asyncio.wait_for(asyncio.gather(*(_device(addr, w, out) for w in work)), timeout=max_seconds)
@@ -164,42 +169,65 @@ async def _run(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float
         log.warning("load stopped after %.0f s", max_seconds)
     out.wall_s = time.perf_counter() - start
     out.cpu_s = time.process_time() - cpu
-    if reader is not None:
-        stop.set()
-        try:
-            await asyncio.wait_for(reader, 30)
-        except Exception as exc:  # noqa: BLE001 - a reader failure is counted, the write figures stand
-            log.warning("reader: %s", exc)
-            out.errors += 1
     return out
 
 
-def _process(
-    url: str, work: list[list[tuple[str, bytes]]], max_seconds: float, read_box: tuple | None, start_at: float, queue
-) -> None:  # noqa: ANN001, E501
+def _writers(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float, start_at: float, queue) -> None:  # noqa: ANN001
     time.sleep(max(0.0, start_at - time.time()))
-    queue.put(asyncio.run(_run(url, work, max_seconds, read_box)))
+    queue.put(asyncio.run(_run(url, work, max_seconds)))
+
+
+def _read_until(url: str, box: tuple, pause: float, stop, queue) -> None:  # noqa: ANN001
+    """The reader, in a process of its own (its JSON decoding must not slow the writers' client)."""
+    parts = urlsplit(url)
+    addr = (parts.hostname or "127.0.0.1", parts.port or 80)
+
+    async def main() -> Outcome:
+        out, done = Outcome(), asyncio.Event()
+
+        async def watch() -> None:
+            while not stop.is_set():
+                await asyncio.sleep(0.02)
+            done.set()
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await _reader(addr, box, done, out, pause)
+        except Exception as exc:  # noqa: BLE001 - a reader failure is counted, the write figures stand
+            log.warning("reader: %s", exc)
+            out.errors += 1
+        await watcher
+        return out
+
+    queue.put(asyncio.run(main()))
 
 
 def run_load(url: str, work: list[list[tuple[str, bytes]]], *, processes: int = 1, max_seconds: float = 120.0,
-             read_box: tuple | None = None) -> Outcome:  # fmt: skip
-    """Send every device's requests (one connection per device), spread over ``processes`` client processes."""
-    if processes <= 1:
-        return asyncio.run(_run(url, work, max_seconds, read_box))
+             read_box: tuple | None = None, read_pause: float = 0.5) -> Outcome:  # fmt: skip
+    """Send every device's requests (one connection per device), spread over ``processes`` client processes;
+    with ``read_box``, one more process pages the map meanwhile (its reads are counted, its CPU is not)."""
     ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    start_at = time.time() + 0.5
-    procs = [
-        ctx.Process(
-            target=_process, args=(url, work[i::processes], max_seconds, read_box if i == 0 else None, start_at, queue)
-        )  # fmt: skip
-        for i in range(processes)
-    ]
-    for p in procs:
-        p.start()
-    total = Outcome()
-    for _ in procs:
-        total.add(queue.get(timeout=max_seconds + 60))
-    for p in procs:
-        p.join(10)
+    reader, stop, queue = None, ctx.Event(), ctx.Queue()
+    if read_box is not None:
+        reader = ctx.Process(target=_read_until, args=(url, read_box, read_pause, stop, queue))
+        reader.start()
+        time.sleep(0.3)  # already paging when the writers start
+    if processes <= 1:
+        total = asyncio.run(_run(url, work, max_seconds))
+    else:
+        start_at = time.time() + 0.5
+        procs = [ctx.Process(target=_writers, args=(url, work[i::processes], max_seconds, start_at, queue))
+                 for i in range(processes)]  # fmt: skip
+        for p in procs:
+            p.start()
+        total = Outcome()
+        for _ in procs:
+            total.add(queue.get(timeout=max_seconds + 60))
+        for p in procs:
+            p.join(10)
+    if reader is not None:
+        stop.set()
+        read = queue.get(timeout=60)
+        reader.join(10)
+        total.reads, total.read_features, total.errors = read.reads, read.read_features, total.errors + read.errors
     return total
