@@ -30,13 +30,13 @@ from starlette.staticfiles import StaticFiles
 from ..export import EXTENSIONS
 from ..wire import JPEG_MAGIC, MAX_CROP_BYTES
 from . import ogc
-from .auth import AuthError
 from .exports import MEDIA_TYPES, export_text
 from .openapi import spec
 from .pages import Pages
 from .reads import Query
-from .repo import Repository, RepoError
-from .respond import ApiError, cached, error
+from .errors import ApiError, Refusal
+from .repo import Repository
+from .respond import cached, error
 from .submit import (
     JSON_TYPES, MAX_FEATURE_BYTES, Gone, SubmitFastPath, answer, authorize, check_head, parse_feature,
 )  # fmt: skip
@@ -153,8 +153,8 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         return await ogc.item(request, repo)
 
     async def api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, (ApiError, AuthError, RepoError))
-        return error(exc.status, exc.code, exc.detail, getattr(exc, "field", None))
+        assert isinstance(exc, Refusal)
+        return error(exc.status, exc.code, exc.detail, exc.field)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -194,9 +194,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         Mount("/static", StaticFiles(directory=static, check_dir=False), name="static"),
     ]
     handlers = {
-        ApiError: api_error,
-        AuthError: api_error,
-        RepoError: api_error,
+        Refusal: api_error,
         HTTPException: http_error,
         Gone: gone,
         WriteFailed: write_failed,

@@ -19,18 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .db import Db
+from .errors import AuthError
 
 log = logging.getLogger(__name__)
 
 GENERATION_SQL = "SELECT value FROM meta WHERE key = 'revocations'"
 DEVICE_SQL = "SELECT id, name, created_at, revoked_at FROM devices WHERE token_hash = ?"
 ALL_DEVICES_SQL = "SELECT token_hash, id, name, created_at, revoked_at FROM devices"
-
-
-class AuthError(Exception):
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ side by side. Reads go through SQLAlchemy's pool (``reads.py``).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import secrets
@@ -22,14 +23,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import merge, reads, spatial
-from .auth import AuthError, Device, Tokens, hash_token
+from .auth import Device, Tokens, hash_token
 from .auth import check as check_device
 from .db import Db, connect
 from .mapstate import MapState
 from .engine import open_engine
+from .errors import AuthError, Refusal, RepoError
 from .tables import devices, features, submissions
 from .writer import Writer
-from .writes import PutResult, RepoError, Writes, now, observation
+from .writes import PutResult, Writes, now, observation
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class Repository:
         self.postgres = self.engine.dialect.name == "postgresql"
         self.tokens = Tokens()
         self.writes = Writes(self.postgres, self.tokens)
-        self.writer = Writer(partial(connect, self.url), self._session, (RepoError, AuthError))
+        self.writer = Writer(partial(connect, self.url), self._session, (Refusal,))
 
     def close(self) -> None:
         self.writer.close()
@@ -90,9 +92,15 @@ class Repository:
         yield state
         await state.flush()
 
-    def _run(self, job: Callable[[Db], Awaitable[T]]) -> T:
-        """A job in a transaction of its own (admin commands, tests): same rules as the writer's groups."""
-        return asyncio.run(self.writer.run_one(job))
+    def _run(self, job: Callable[[MapState], Awaitable[T]]) -> T:
+        """A job in a transaction of its own (admin commands, tests): same rules as the writer's groups. Called
+        from a thread that already runs an event loop, it runs in a thread of its own."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.writer.run_one(job))
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="campaign-admin") as pool:
+            return pool.submit(asyncio.run, self.writer.run_one(job)).result()
 
     def _read(self, fn: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:

@@ -15,16 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .errors import ApiError
+
+__all__ = ["ApiError", "cached", "dumps", "error"]
+
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 1  # 90 % smaller for map JSON at a third of level 5's CPU
-
-
-class ApiError(Exception):
-    """A request the API refuses: HTTP status, a short code and one line for the user (optionally the field)."""
-
-    def __init__(self, status: int, code: str, detail: str, field: str | None = None):
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.field = status, code, detail, field
 
 
 def error(

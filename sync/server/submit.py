@@ -16,9 +16,9 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from ..wire import FeatureError, validate_feature
-from .auth import AuthError, bearer, check, hash_token
-from .repo import Repository, RepoError
-from .respond import ApiError
+from .auth import bearer, check, hash_token
+from .errors import ApiError, AuthError, Refusal
+from .repo import Repository
 from .writer import WriteFailed
 from .writes import PutResult
 
@@ -118,10 +118,10 @@ class SubmitFastPath:
             body = await _read(receive, MAX_FEATURE_BYTES)
             result = await self.repo.submit(self.repo.put_job(who, parse_feature(body, uuid), body))
             status, payload = answer(uuid, result)
-        except (ApiError, AuthError, RepoError) as exc:
+        except Refusal as exc:
             status, payload = exc.status, {"error": exc.code, "detail": exc.detail}
-            if getattr(exc, "field", None) is not None:
-                payload["field"] = exc.field  # type: ignore[union-attr]
+            if exc.field is not None:
+                payload["field"] = exc.field
             if status == 401:
                 extra.append((b"www-authenticate", b"Bearer"))
         except Gone:

@@ -20,6 +20,7 @@ from typing import Any
 from ..wire import canonical
 from . import merge, spatial
 from .auth import Device, Tokens
+from .errors import RepoError
 from .mapstate import FEATURE_COLUMNS, Feat, MapState, Sub
 
 log = logging.getLogger(__name__)
@@ -27,14 +28,6 @@ log = logging.getLogger(__name__)
 LOCK_M = 3 * merge.MAX_GATE_M  # PostgreSQL: the neighbourhood a write locks (the feature moves, then re-merges)
 SETTLE_CONFLICT = """UPDATE conflicts SET resolved_at = ?, resolution = ?
   WHERE feature_id = ? AND field = ? AND resolved_at IS NULL"""
-
-
-class RepoError(Exception):
-    """A request that is well-formed but cannot be applied (403/404/409/422 at the API)."""
-
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
 
 
 @dataclass(frozen=True)
