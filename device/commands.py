@@ -37,7 +37,9 @@ def _common_options(func):
         click.option("--imgsz", type=int, help="Detector input size in pixels."),
         click.option("--every", type=int, help="Run the detector on every Nth frame."),
         click.option("--conf", type=float, help="Minimum detection confidence."),
-        click.option("--tiles", type=int, help="Extra tiled inference for small cameras (0 = off, 2 = 2 tiles)."),
+        click.option("--schedule", help="Detection schedule: rotate (default: native-resolution tiles in rotation, "
+                     "about the bare model's time), whole (the whole frame only), tiles-1 .. tiles-4 (static tiles)."),
+        click.option("--tiles", type=click.IntRange(0, 4), help="Old name: --tiles N is --schedule tiles-N."),
         click.option("--profile", help="Lens profile: pi3, pi3-wide, pi-hq-6mm, usb."),
         click.option("--hfov", type=float, help="Horizontal field of view in degrees (overrides --profile)."),
         click.option("--mount-yaw", type=float, help="Camera yaw relative to the walking direction, degrees."),
@@ -49,9 +51,13 @@ def _common_options(func):
 
 
 def _config(config_path, **kw):
+    if kw.get("tiles") is not None:
+        if kw.get("schedule"):
+            raise click.UsageError("give --schedule or --tiles (its old name), not both")
+        kw["schedule"] = f"tiles-{kw['tiles']}" if kw["tiles"] else "whole"
     mapping = {
         "db": "store.database", "model": "detector.model", "imgsz": "detector.imgsz", "every": "detector.every",
-        "conf": "detector.conf", "tiles": "detector.tiles", "profile": "capture.profile", "hfov": "capture.hfov_deg",
+        "conf": "detector.conf", "schedule": "detector.schedule", "profile": "capture.profile", "hfov": "capture.hfov_deg",
         "mount_yaw": "capture.mount_yaw_deg", "keep_frames": "store.keep_frames",
     }
     try:

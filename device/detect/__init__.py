@@ -4,8 +4,7 @@ from .base import Detector, DetectorError
 from .yolo import YoloDetector, resolve_model
 
 
-def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: float = 0.3, iou: float = 0.5,
-                  tiles: int = 0) -> Detector:
+def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: float = 0.3, iou: float = 0.5) -> Detector:
     """The detector for a model file: NCNN folders run on the ncnn runtime alone unless ``backend`` says
     ``ultralytics``; .pt/.onnx files (and ``backend="ultralytics"``) go through Ultralytics."""
     import importlib.util  # noqa: PLC0415
@@ -14,8 +13,8 @@ def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: 
 
     path = resolve_model(model)
     if backend == "ncnn" or (backend == "auto" and is_ncnn_model(path) and importlib.util.find_spec("ncnn")):
-        return NcnnDetector(path, conf=conf, iou=iou, tiles=tiles)
-    return YoloDetector(path, imgsz=imgsz, conf=conf, iou=iou, tiles=tiles)
+        return NcnnDetector(path, conf=conf, iou=iou, imgsz=imgsz)
+    return YoloDetector(path, imgsz=imgsz, conf=conf, iou=iou)
 
 
 __all__ = ["Detector", "DetectorError", "YoloDetector", "open_detector", "resolve_model"]

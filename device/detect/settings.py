@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .schedule import DEFAULT_SCHEDULE, SCHEDULES
 
 
 class DetectorSettings(BaseModel):
@@ -18,4 +20,30 @@ class DetectorSettings(BaseModel):
     every: int = Field(1, ge=1, le=30, description="Run the detector on every Nth frame.")
     conf: float = Field(0.30, gt=0, lt=1, description="Minimum confidence of a detection.")
     iou: float = Field(0.5, gt=0, lt=1, description="NMS IoU threshold.")
-    tiles: int = Field(0, ge=0, le=4, description="0: whole frame; N: also NxN/2 overlapping tiles for small cameras.")
+    schedule: str = Field(DEFAULT_SCHEDULE, description="Which parts of each frame the model looks at: "
+                          + "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()) + ".")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_tiles(cls, data: Any) -> Any:
+        """``tiles = N`` (before ``schedule``) still works: it means ``schedule = "tiles-N"`` (0: ``"whole"``)."""
+        if not isinstance(data, dict) or "tiles" not in data:
+            return data
+        data = dict(data)
+        tiles = data.pop("tiles")
+        if not isinstance(tiles, int) or not 0 <= tiles <= 4:
+            raise ValueError(f"tiles = {tiles!r} is replaced by schedule: use schedule = \"rotate\" (native-resolution "
+                             "tiles in rotation, the default) or \"tiles-1\" .. \"tiles-4\"")
+        wanted = f"tiles-{tiles}" if tiles else "whole"
+        if data.get("schedule", wanted) != wanted:
+            raise ValueError(f"tiles = {tiles} and schedule = {data['schedule']!r} disagree: keep only schedule "
+                             "(tiles is the old name of the tiles-N schedules)")
+        data["schedule"] = wanted
+        return data
+
+    @field_validator("schedule")
+    @classmethod
+    def _known_schedule(cls, value: str) -> str:
+        if value not in SCHEDULES:
+            raise ValueError(f"unknown schedule {value!r}: one of {', '.join(SCHEDULES)}")
+        return value

@@ -1,13 +1,12 @@
-"""Tiled inference helpers: overlapping tiles for small, distant cameras, and merging boxes across tiles."""
+"""The static tile grid of the ``tiles-N`` schedules, and merging boxes across passes (whole frame, tiles, crops)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import Detection, box_iou
+from ..types import POLE_CLASS, Detection, box_iou
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +42,14 @@ iou = box_iou  # kept under its old name for the tracker
 
 
 def merge_detections(dets: list[Detection], iou_threshold: float = 0.5) -> list[Detection]:
-    """Class-aware greedy NMS across full-frame and tile detections, also folding boxes that a tile border cut:
-    a box mostly inside a bigger box of the same class is dropped."""
+    """Greedy NMS across passes (whole frame, tiles, crops), also folding boxes that a tile border cut: a box mostly
+    inside a bigger box is dropped. Camera classes count as one (the class of a small box flickers between passes,
+    as the tracker knows); poles stay apart from cameras."""
     kept: list[Detection] = []
     for det in sorted(dets, key=lambda d: d.confidence, reverse=True):
         duplicate = False
         for k in kept:
-            if k.class_id != det.class_id:
+            if (k.class_name == POLE_CLASS) != (det.class_name == POLE_CLASS):
                 continue
             overlap = iou(k, det)
             ix = max(0.0, min(k.x2, det.x2) - max(k.x1, det.x1))
@@ -61,15 +61,3 @@ def merge_detections(dets: list[Detection], iou_threshold: float = 0.5) -> list[
         if not duplicate:
             kept.append(det)
     return kept
-
-
-def detect_tiled(predict: Callable[[np.ndarray], list[Detection]], image: np.ndarray, tiles: int, iou_threshold: float) -> list[Detection]:
-    """``predict`` on the whole frame, plus on ``tiles_for`` tiles when ``tiles`` > 0, merged into frame pixels."""
-    dets = predict(image)
-    if tiles <= 0:
-        return dets
-    h, w = image.shape[:2]
-    for tile in tiles_for(w, h, tiles):
-        for d in predict(image[tile.y0 : tile.y1, tile.x0 : tile.x1]):
-            dets.append(Detection(d.x1 + tile.x0, d.y1 + tile.y0, d.x2 + tile.x0, d.y2 + tile.y0, d.confidence, d.class_id, d.class_name))
-    return merge_detections(dets, iou_threshold)

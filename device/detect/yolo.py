@@ -1,4 +1,4 @@
-"""Ultralytics YOLO detector: .pt, ONNX and NCNN exports, optional tiled inference. Always offline."""
+"""Ultralytics YOLO detector: .pt, ONNX and NCNN exports. Always offline."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from ...models.paths import offline_env
 from ..extras import require
 from ..types import Detection
 from .base import DetectorError
-from .tiling import detect_tiled
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ def resolve_model(path: str | os.PathLike | None) -> Path:
 
 
 class YoloDetector:
-    """Runs a YOLO model on BGR frames. ``tiles`` > 0 adds an overlapping grid of tiles (see ``tiles_for``)."""
+    """Runs a YOLO model on BGR frames (a ``.pt`` at any input size; exported models at their export size)."""
 
     def __init__(
         self,
@@ -39,7 +38,6 @@ class YoloDetector:
         imgsz: int = 640,
         conf: float = 0.3,
         iou: float = 0.5,
-        tiles: int = 0,
         device: str | None = None,
     ):
         offline_env()
@@ -52,13 +50,20 @@ class YoloDetector:
         except Exception as exc:  # noqa: BLE001 - ultralytics raises many kinds
             raise DetectorError(f"cannot load model {path}: {exc}") from exc
         self.model_path = str(path)
-        self.imgsz, self.conf, self.iou, self.tiles = imgsz, conf, iou, tiles
+        self.imgsz, self.conf, self.iou = imgsz, conf, iou
+        self.any_size = path.suffix == ".pt"
         self.device = device
         names = getattr(self._model, "names", None) or {}
         self.names = {int(k): str(v) for k, v in dict(names).items()}
 
-    def _predict(self, image: np.ndarray, imgsz: int) -> list[Detection]:
-        kwargs = {"imgsz": imgsz, "conf": self.conf, "iou": self.iou, "verbose": False}
+    @property
+    def input_hw(self) -> tuple[int, int]:
+        return (self.imgsz, self.imgsz)
+
+    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None, conf: float | None = None) -> list[Detection]:
+        """Boxes in ``image`` pixels at input ``size`` (height, width) for a ``.pt`` model, else the export size."""
+        imgsz = list(size) if size and self.any_size else self.imgsz
+        kwargs = {"imgsz": imgsz, "conf": self.conf if conf is None else conf, "iou": self.iou, "verbose": False}
         if self.device:
             kwargs["device"] = self.device
         result = self._model.predict(image, **kwargs)[0]
@@ -76,7 +81,8 @@ class YoloDetector:
         ]
 
     def detect(self, image: np.ndarray) -> list[Detection]:
-        return detect_tiled(lambda im: self._predict(im, self.imgsz), image, self.tiles, self.iou)
+        """The whole frame at ``imgsz`` (what the ``whole`` schedule runs)."""
+        return self.predict(image)
 
     def predict_raw(self, image: np.ndarray) -> object:
         """Bare ``model.predict`` on one frame (for the benchmark's side-by-side baseline)."""

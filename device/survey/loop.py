@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from ..capture import CaptureError, FrameSource
 from ..detect import Detector
+from ..detect.scheduled import ScheduledDetector
 from ..geo import CameraProfile, GeoSettings, bearing_to, default_locator, finalize_walk
 from ..geo.locator import Locator
 from ..gps.base import GpsSource
@@ -147,8 +148,11 @@ class Survey:
         if frame.index % self.options.every:
             return
         self.detected_frames += 1
-        detections = self.detector.detect(frame.image)
-        update = self.tracker.update(detections, frame.index)
+        if isinstance(self.detector, ScheduledDetector):  # knows where it looked: tracks survive the other frames
+            seen = self.detector.detect_frame(frame.image)
+            update = self.tracker.update(seen.detections, frame.index, seen.coverage)
+        else:
+            update = self.tracker.update(self.detector.detect(frame.image), frame.index)
         utc = self._frame_utc(frame)
         if position is not None and position.utc is not None:
             utc = position.utc

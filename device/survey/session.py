@@ -14,6 +14,7 @@ from pathlib import Path
 from ..capture import FrameSource
 from sousveillance.config import Config
 from ..detect import Detector, open_detector
+from ..detect.scheduled import ScheduledDetector
 from ..geo import CameraProfile, lens_profile
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
 from ..gps.track import GpsTrack
@@ -40,8 +41,10 @@ def profile_from(config: Config) -> CameraProfile:
 
 
 def build_detector(config: Config) -> Detector:
+    """The configured model behind the configured schedule (``detector.schedule``)."""
     d = config.detector
-    return open_detector(d.model, backend=d.backend, imgsz=d.imgsz, conf=d.conf, iou=d.iou, tiles=d.tiles)
+    model = open_detector(d.model, backend=d.backend, imgsz=d.imgsz, conf=d.conf, iou=d.iou)
+    return ScheduledDetector(model, d.schedule)
 
 
 def options_from(config: Config) -> SurveyOptions:

@@ -5,6 +5,11 @@ velocity, then a centre-distance gate for small, fast-moving boxes), then low-co
 unmatched tracks (they never start one). A track becomes *confirmed* after ``min_hits`` matches (anti-flicker) and
 *ends* after ``max_age`` detector runs without a match. Camera classes (dome/fixed/ptz) share tracks, since the
 class of a small box flickers; poles track separately.
+
+A detection schedule looks at a small camera at native resolution only every few frames (a tile in rotation, see
+``detect.schedule``): given the frame's ``Coverage``, a run counts as a miss only for tracks the model could have
+seen where it looked, so a track survives the frames in between (up to ``3 * max_age`` runs unseen). Across such
+gaps the box has moved: small boxes are joined by their centre distance scaled by box size and by the gap.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
+from ..detect.scheduled import Coverage
 from ..detect.tiling import iou
 from ..types import POLE_CLASS, Detection
 
@@ -22,7 +28,8 @@ class Track:
     id: int
     box: Detection
     hits: int = 1
-    misses: int = 0
+    misses: int = 0  # runs that looked where it should be and did not find it
+    unseen: int = 0  # runs since its last match, looked or not
     vx: float = 0.0
     vy: float = 0.0
     confirmed: bool = False
@@ -40,18 +47,18 @@ class Track:
 
     def predicted(self) -> Detection:
         b = self.box
-        k = self.misses + 1
+        k = self.unseen + 1
         return Detection(b.x1 + self.vx * k, b.y1 + self.vy * k, b.x2 + self.vx * k, b.y2 + self.vy * k, b.confidence, b.class_id, b.class_name)
 
     def add(self, det: Detection, frame_index: int) -> None:
         (ox, oy), (nx, ny) = self.box.center, det.center
-        steps = max(1, self.misses + 1)
+        steps = self.unseen + 1
         alpha = 0.5
         self.vx = alpha * (nx - ox) / steps + (1 - alpha) * self.vx
         self.vy = alpha * (ny - oy) / steps + (1 - alpha) * self.vy
         self.box = det
         self.hits += 1
-        self.misses = 0
+        self.misses = self.unseen = 0
         self.last_frame = frame_index
         self.class_votes[det.class_name] = self.class_votes.get(det.class_name, 0.0) + det.confidence
 
@@ -80,8 +87,9 @@ class Tracker:
         size = max(pred.width, pred.height, det.width, det.height, 4.0)
         ratio = max(det.width, 1.0) / max(pred.width, 1.0)
         dist = math.hypot(px - dx, py - dy)
-        if dist < 1.5 * size and 0.5 < ratio < 2.0:
-            return 0.05 * (1.0 - dist / (1.5 * size)) + 1e-3
+        gate = size * (1.5 + 0.25 * min(track.unseen, 12))  # the longer unseen, the further it may have gone
+        if dist < gate and 0.5 < ratio < 2.0:
+            return 0.05 * (1.0 - dist / gate) + 1e-3
         return 0.0
 
     def _associate(self, tracks: list[Track], dets: list[Detection]) -> tuple[list[tuple[Track, Detection]], list[Track], list[Detection]]:
@@ -103,7 +111,8 @@ class Tracker:
         rest_d = [d for i, d in enumerate(dets) if i not in used_d]
         return matched, rest_t, rest_d
 
-    def update(self, detections: list[Detection], frame_index: int) -> TrackUpdate:
+    def update(self, detections: list[Detection], frame_index: int, coverage: Coverage | None = None) -> TrackUpdate:
+        """One detector run. ``coverage``: where the model looked this run (None: everywhere, at full resolution)."""
         high = [d for d in detections if d.confidence >= self.high_conf]
         low = [d for d in detections if d.confidence < self.high_conf]
         matched, rest_tracks, new_dets = self._associate(self.tracks, high)
@@ -116,8 +125,10 @@ class Tracker:
                 confirmed.append(track)
         ended = []
         for track in rest_tracks:
-            track.misses += 1
-            if track.misses > self.max_age:
+            if coverage is None or coverage.sees(track.predicted()):
+                track.misses += 1
+            track.unseen += 1
+            if track.misses > self.max_age or track.unseen > 3 * self.max_age:
                 ended.append(track)
         for det in new_dets:
             track = Track(id=next(self._ids), box=det, last_frame=frame_index, class_votes={det.class_name: det.confidence})

@@ -60,3 +60,35 @@ def test_the_device_picks_it_for_ncnn_models_and_never_imports_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["NcnnDetector", "False", "False"]
+
+
+def test_head_maps_decode_to_the_exported_output():
+    """The per-scale maps decoded here give exactly the export's own output at its size (so any size is the same
+    model, not an approximation of it)."""
+    from sousveillance.device.detect.yolo_head import decode
+
+    det = NcnnDetector(NCNN_DIR)
+    assert det.any_size
+    for img in frames(step=30):
+        out, *_ = det.forward(img)
+        padded, *_ = det._letterbox(img, det.imgsz)
+        mine = decode(det._run(padded, det._heads), det.imgsz, 0.05, len(det.names))
+        confs = out[4:].max(axis=0)
+        keep = confs > 0.05
+        assert len(mine.scores) == keep.sum() > 0
+        assert abs(mine.scores - confs[keep]).max() < 1e-4
+        assert abs(mine.xywh - out[:4, keep].T).max() < 0.05  # pixels of the 640 input
+
+
+def test_a_rectangular_input_finds_what_the_square_one_finds():
+    det = NcnnDetector(NCNN_DIR, conf=0.2)
+    compared = 0
+    for img in frames(step=15):
+        square = det.predict(img)
+        rect = det.predict(img, size=(384, 640))  # 16:9 at 640 wide: 40 % fewer pixels than 640x640
+        for a in square:
+            if a.confidence < 0.35:
+                continue  # boxes near the threshold may fall either side
+            assert any(b.class_name == a.class_name and abs(b.x1 - a.x1) < 3 and abs(b.y2 - a.y2) < 3 for b in rect), a
+            compared += 1
+    assert compared >= 3

@@ -50,3 +50,44 @@ def test_poles_do_not_steal_camera_tracks():
     tracker.update([box(100, 100, cls=0)], 0)
     update = tracker.update([box(101, 100, cls=3, name="pole")], 1)
     assert len(tracker.tracks) == 2 and update.matches[0][0].is_pole
+
+
+def coverage(tile_x0, tile_x1, width=1920, height=1080):
+    """What one run of a rotation looked at: the whole frame downscaled (only boxes >= 48 px show), and one tile at
+    native resolution."""
+    from sousveillance.device.detect.schedule import Region
+    from sousveillance.device.detect.scheduled import Coverage, Look
+
+    return Coverage(width, height, (Look(Region(0, 0, width, height), 48.0), Look(Region(tile_x0, 0, tile_x1, height), 16.0)))
+
+
+def test_a_small_camera_seen_only_every_kth_frame_keeps_one_track():
+    """A 16 px camera drifting right 1.5 px a frame sits in tile 3 of a 20-tile rotation: it is looked at natively
+    every 20th run only. The runs in between did not look there, so they are no misses, and the gap is bridged."""
+    k, tracker = 20, Tracker(min_hits=3, max_age=15)
+    ids, confirmed = set(), []
+    for n in range(6 * k):
+        x = 620 + 1.5 * n
+        tile = n % k
+        looked = coverage(600 + 400 * (tile - 3), 1000 + 400 * (tile - 3))
+        update = tracker.update([box(x, 400, s=16, conf=0.6)] if tile == 3 else [], n, looked)
+        ids |= {t.id for t, _ in update.matches}
+        confirmed += update.confirmed
+    assert len(ids) == 1 and len(confirmed) == 1
+    assert tracker.tracks[0].misses == 0  # never counted missing where no one looked
+
+
+def test_a_track_looked_at_and_not_found_still_ends():
+    tracker = Tracker(min_hits=1, max_age=3)
+    tracker.update([box(700, 400, s=16)], 0, coverage(600, 800))
+    ended = []
+    for n in range(1, 6):  # the same tile every run: it looks where the camera was, and nothing is there
+        ended += tracker.update([], n, coverage(600, 800)).ended
+    assert len(ended) == 1 and ended[0].misses == 4
+
+
+def test_a_track_nobody_looks_at_ends_after_three_times_max_age():
+    tracker = Tracker(min_hits=1, max_age=3)
+    tracker.update([box(700, 400, s=16)], 0, coverage(600, 800))
+    ended = [n for n in range(1, 20) if tracker.update([], n, coverage(0, 200)).ended]
+    assert ended == [10]
