@@ -8,6 +8,7 @@ from sousveillance.lazy import LazyGroup
 
 BENCHES = {
     "loop": ("sousveillance.device.bench.loop:loop", "Survey loop fps next to bare model.predict, and peak memory."),
+    "detect": ("sousveillance.device.bench.detect:detect", "Cameras found per schedule on walks with truth, cost vs bare model."),
     "geolocate": ("sousveillance.device.bench.geolocate:geolocate", "Geolocation error on simulated walks with truth."),
     "server": ("sousveillance.sync.server.bench:bench_server", "Campaign server submissions/s and p99 latency."),
     "review": ("sousveillance.device.bench.review:review", "Taps per camera and cameras per minute on the review page."),
@@ -23,6 +24,7 @@ def bench(ctx: click.Context) -> None:
     Examples:
       sousveillance bench              # same as: sousveillance bench loop
       sousveillance bench loop --frames 120
+      sousveillance bench detect
       sousveillance bench geolocate
       sousveillance bench review
     """
