@@ -105,7 +105,6 @@ def _band(value: float, bands: tuple) -> int:
 def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: float, max_frames: int | None) -> Tally:
     from ..commands import replay_walk  # noqa: PLC0415
     from ..config import load_config  # noqa: PLC0415
-    from ..geo.finalize import group_sightings  # noqa: PLC0415
 
     config = load_config(None, {"store.database": str(workdir / f"{walk.name}-{schedule}.db"),
                                 "detector.schedule": schedule})
@@ -115,10 +114,10 @@ def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: fl
                                 max_frames=max_frames, progress=False, detector=detector)
     wall = time.perf_counter() - t0
     try:
-        recorded = [(row, group_sightings(store, row["id"])) for row in store.cameras(result.walk_id)]
+        recorded = [(row, store.group_sightings(row.id)) for row in store.cameras(result.walk_id)]
     finally:
         store.close()
-    score = score_walk(walk, recorded, gate_m=gate_m)
+    score = score_walk(walk.first(result.frames), recorded, gate_m=gate_m)
     out = Tally(false=score.false, duplicates=score.duplicates, frames=result.frames,
                 loop_s=wall - result.finalize_s - detector.bare_s, bare_s=detector.bare_s,
                 schedule_s=detector.schedule_s, pixel_cost=detector.pixel_cost)
@@ -187,12 +186,13 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
     from ..detect import DetectorError, open_detector  # noqa: PLC0415
 
     folders = [] if no_sample else [SAMPLE_WALK]
-    roots = list(walk_dirs) or ([DEFAULT_WALKS.expanduser()] if DEFAULT_WALKS.expanduser().is_dir() else [])
-    for root in roots:
+    for root in walk_dirs:
         found = find_walks(root.expanduser())
         if not found:
             raise click.ClickException(f"no rendered walk (a folder with truth.json) in {root}")
         folders += found
+    if not walk_dirs:
+        folders += find_walks(DEFAULT_WALKS.expanduser())  # rendered once into the cache, if they are there
     if not folders:
         raise click.ClickException("no walk to measure: leave out --no-sample or give --walks")
     try:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..gps.track import local_offset_m
+from ..store.rows import CameraRow, SightingRow
 
 DISTANCE_BANDS = ((0.0, 5.0), (5.0, 10.0), (10.0, 20.0), (20.0, 30.0), (30.0, math.inf))
 SIZE_BANDS = ((0, 16), (16, 32), (32, 64), (64, 10**6))
@@ -52,6 +53,22 @@ class Walk:
     start_utc: str
     origin: tuple[float, float]
     cameras: tuple[TruthCamera, ...]
+    walker: dict[int, tuple[float, float]]  # frame -> walker x, y (local metres)
+
+    def first(self, n: int) -> Walk:
+        """The walk cut after ``n`` frames (what a replay with ``--max-frames`` saw)."""
+        if n >= self.frames:
+            return self
+        cams = tuple(_camera(c.id, c.type, c.lat, c.lon, c.x, c.y, {f: b for f, b in c.boxes.items() if f < n}, self.walker)
+                     for c in self.cameras)
+        return replace(self, frames=n, cameras=cams)
+
+
+def _camera(cid: str, kind: str, lat: float, lon: float, x: float, y: float,
+            boxes: dict[int, tuple[float, float, float, float]], walker: dict[int, tuple[float, float]]) -> TruthCamera:
+    dists = [math.hypot(walker[f][0] - x, walker[f][1] - y) for f in boxes if f in walker]
+    return TruthCamera(cid, kind, lat, lon, x, y, boxes, min(dists, default=math.inf),
+                       max((b[2] - b[0] for b in boxes.values()), default=0.0))
 
 
 class WalkError(Exception):
@@ -62,12 +79,8 @@ def load_walk(folder: Path) -> Walk:
     try:
         truth = json.loads((folder / "truth.json").read_text())
         walker = {w["frame"]: (w["x"], w["y"]) for w in truth["walker"]}
-        cams = []
-        for c in truth["cameras"]:
-            boxes = {b["frame"]: tuple(b["box"]) for b in c["boxes"]}
-            dists = [math.hypot(walker[f][0] - c["x"], walker[f][1] - c["y"]) for f in boxes if f in walker]
-            cams.append(TruthCamera(c["id"], c["type"], c["lat"], c["lon"], c["x"], c["y"], boxes,
-                                    min(dists, default=math.inf), max((b[2] - b[0] for b in boxes.values()), default=0.0)))
+        cams = [_camera(c["id"], c["type"], c["lat"], c["lon"], c["x"], c["y"],
+                        {b["frame"]: tuple(b["box"]) for b in c["boxes"]}, walker) for c in truth["cameras"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise WalkError(f"{folder}: not a rendered walk with a readable truth.json ({exc})") from None
     video = folder / "walk.mp4"
@@ -75,7 +88,7 @@ def load_walk(folder: Path) -> Walk:
     if not video.is_file() or gps is None:
         raise WalkError(f"{folder}: walk.mp4 and walk.nmea (or walk.gpx) are needed next to truth.json")
     return Walk(folder.name, folder, video, gps, int(truth["width"]), int(truth["height"]), int(truth["frames"]),
-                truth["start_utc"], (truth["origin"]["lat"], truth["origin"]["lon"]), tuple(cams))
+                truth["start_utc"], (truth["origin"]["lat"], truth["origin"]["lon"]), tuple(cams), walker)
 
 
 def find_walks(root: Path) -> list[Path]:
@@ -94,21 +107,22 @@ class WalkScore:
     unplaced: int = 0  # recorded cameras without a position (counted as found when they overlap a truth camera)
 
 
-def _overlaps(box: tuple[float, float, float, float], row: dict) -> bool:
+def overlaps(box: tuple[float, float, float, float], seen: SightingRow) -> bool:
+    """Whether a sighting's box is on a truth box of the same frame (centres within the larger box's size)."""
     tx1, ty1, tx2, ty2 = box
-    cx, cy = (row["x1"] + row["x2"]) / 2, (row["y1"] + row["y2"]) / 2
+    cx, cy = (seen.x1 + seen.x2) / 2, (seen.y1 + seen.y2) / 2
     tcx, tcy = (tx1 + tx2) / 2, (ty1 + ty2) / 2
-    reach = max(tx2 - tx1, ty2 - ty1, row["x2"] - row["x1"], row["y2"] - row["y1"]) + 4.0
+    reach = max(tx2 - tx1, ty2 - ty1, seen.x2 - seen.x1, seen.y2 - seen.y1) + 4.0
     return abs(cx - tcx) <= reach and abs(cy - tcy) <= reach
 
 
-def attribute(walk: Walk, sightings: list[dict]) -> TruthCamera | None:
+def attribute(walk: Walk, sightings: list[SightingRow]) -> TruthCamera | None:
     """The truth camera most of a recorded camera's sightings overlap (a third of them at least), or None."""
     votes: Counter[str] = Counter()
     for row in sightings:
         for cam in walk.cameras:
-            box = cam.boxes.get(row["frame_index"])
-            if box is not None and _overlaps(box, row):
+            box = cam.boxes.get(row.frame_index)
+            if box is not None and overlaps(box, row):
                 votes[cam.id] += 1
     if not votes:
         return None
@@ -116,7 +130,7 @@ def attribute(walk: Walk, sightings: list[dict]) -> TruthCamera | None:
     return next(c for c in walk.cameras if c.id == best) if 3 * n >= len(sightings) else None
 
 
-def score_walk(walk: Walk, recorded: list[tuple[dict, list[dict]]], *, gate_m: float = 20.0,
+def score_walk(walk: Walk, recorded: list[tuple[CameraRow, list[SightingRow]]], *, gate_m: float = 20.0,
                min_frames: int = 3) -> WalkScore:
     """``recorded``: each camera row of the walk (merged ones left out) with all its sightings."""
     out = WalkScore(passed=[c for c in walk.cameras if len(c.boxes) >= min_frames])
@@ -126,9 +140,9 @@ def score_walk(walk: Walk, recorded: list[tuple[dict, list[dict]]], *, gate_m: f
         if cam is None:
             out.false += 1
             continue
-        if row["latitude"] is None:
+        if row.latitude is None or row.longitude is None:
             out.unplaced += 1
-        elif math.hypot(*local_offset_m(row["latitude"], row["longitude"], cam.lat, cam.lon)) > gate_m:
+        elif math.hypot(*local_offset_m(row.latitude, row.longitude, cam.lat, cam.lon)) > gate_m:
             out.false += 1
             continue
         per_truth[cam.id] += 1
