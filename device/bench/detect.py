@@ -68,11 +68,13 @@ class Tally:
     pixel_cost: float = 0.0
     by_distance: dict[str, list[int]] = field(default_factory=lambda: {band_name(b, "m"): [0, 0] for b in DISTANCE_BANDS})
     by_size: dict[str, list[int]] = field(default_factory=lambda: {band_name(b, "px"): [0, 0] for b in SIZE_BANDS})
+    cameras: list[dict] = field(default_factory=list)  # each camera passed: id, distance, size, found
 
     def add(self, other: Tally) -> None:
         for name in ("passed", "found", "near_passed", "near_found", "false", "duplicates", "frames", "loop_s",
                      "bare_s", "schedule_s", "pixel_cost"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.cameras += other.cameras
         for mine, theirs in ((self.by_distance, other.by_distance), (self.by_size, other.by_size)):
             for key, (f, p) in theirs.items():
                 mine[key][0] += f
@@ -95,6 +97,7 @@ class Tally:
             "bare_ms_per_frame": round(1000 * self.bare_s / max(self.frames, 1), 1),
             "by_distance": {k: {"found": f, "passed": p} for k, (f, p) in self.by_distance.items()},
             "by_size": {k: {"found": f, "passed": p} for k, (f, p) in self.by_size.items()},
+            "cameras": self.cameras,
         }
 
 
@@ -123,6 +126,8 @@ def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: fl
                 schedule_s=detector.schedule_s, pixel_cost=detector.pixel_cost)
     for cam in score.passed:
         hit = cam.id in score.found
+        out.cameras.append({"walk": walk.name, "id": cam.id, "type": cam.type, "closest_m": round(cam.closest_m, 1),
+                            "max_width_px": cam.max_width_px, "found": hit})
         out.passed += 1
         out.found += hit
         if cam.closest_m <= NEAR_M:

@@ -40,24 +40,24 @@ class Layout:
     placements: tuple[Placement, ...]
 
 
-def pack(rows: list[list[Pass]], width: int) -> Layout:
+def pack(rows: list[list[Pass]], width: int, max_height: int | None = None) -> Layout:
     """Rows of parts, left to right, top to bottom, ``GAP`` apart; each part's region scaled to fit its
-    ``input_hw``. The canvas is ``width`` wide and as high as the rows (rounded up to a multiple of 32)."""
+    ``input_hw``. The canvas is ``width`` wide and as high as the rows (rounded up to a multiple of 32, at most
+    ``max_height``): a part that does not fit is left out (crops wait for another frame)."""
     placements, y = [], 0
     for row in rows:
-        if not row:
-            continue
         x, row_h = 0, 0
         for part in row:
             r = part.region
             scale = min(part.input_hw[0] / r.height, part.input_hw[1] / r.width)
             w, h = max(1, round(r.width * scale)), max(1, round(r.height * scale))
-            if x + w > width:
-                break  # the row is full: the remaining parts wait for another frame
+            if x + w > width or (max_height is not None and y + h > max_height):
+                continue
             placements.append(Placement(part, x, y, w, h))
             x += w + GAP
             row_h = max(row_h, h)
-        y += row_h + GAP
+        if row_h:
+            y += row_h + GAP
     return Layout((ceil32(max(y - GAP, 1)), width), tuple(placements))
 
 

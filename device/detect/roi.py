@@ -7,7 +7,7 @@ walker walks) is run at native resolution. A candidate that scores ``conf`` in `
 (its boxes go to the tracker like any other: ``confirm_hits`` is the tracker's ``min_hits``); one that does not
 within ``max_tries`` looks is dropped. A confirmed one is still followed while crops are free, so a small camera is
 seen every frame rather than once a rotation, until it is missed ``max_misses`` times in a row or grows big enough
-for the whole-frame pass. At most ``max_crops`` crops run per frame: unconfirmed candidates first, least tried first.
+for the whole-frame pass. The crops that fit the frame's crop row run: unconfirmed candidates first, least tried first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..types import POLE_CLASS, Detection
 from .schedule import Pass, Region
 
 CROP_CONTEXT = 3.0  # the crop's side is this many times the candidate's box (the walker moves between frames)
-MAX_ZOOM = 2.0  # a crop smaller than its input is enlarged at most this much (the model sees 10 px boxes badly)
+MAX_ZOOM = 2.0  # a small crop is enlarged at most this much (the model sees 10 px boxes badly)
 
 
 @dataclass(eq=False)
@@ -45,26 +45,26 @@ class RoiWatch:
     confirm_hits: int = 3
     max_tries: int = 4
     max_misses: int = 2
-    max_crops: int = 8
+    max_crops: int = 12  # offered per frame; those that fit the input run
     candidates: list[Candidate] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def confirmed(self, cand: Candidate) -> bool:
         return cand.hits >= self.confirm_hits
 
-    def crops(self, width: int, height: int, side: int, limit: int | None = None) -> list[tuple[Candidate, Pass]]:
-        """The crop passes of this frame, ``side`` x ``side`` input pixels each: one per candidate, unconfirmed and
-        least tried first, ``max_crops`` (or ``limit``) at most."""
-        n = self.max_crops if limit is None else min(limit, self.max_crops)
+    def crops(self, width: int, height: int, row: int) -> list[tuple[Candidate, Pass]]:
+        """The crop passes of this frame, in priority order (unconfirmed and least tried first; the caller runs
+        those that fit): a square around each candidate's predicted position, ``CROP_CONTEXT`` times its box,
+        enlarged up to ``MAX_ZOOM`` or shrunk to fit a crop row of ``row`` input pixels."""
         order = sorted(self.candidates, key=lambda c: (self.confirmed(c), c.tries, -c.box.confidence))
         out = []
-        for cand in order[:n]:
+        for cand in order[: self.max_crops]:
             cx, cy, w, h = cand.predicted()
-            region = max(side / MAX_ZOOM, CROP_CONTEXT * max(w, h) + 2 * (abs(cand.vx) + abs(cand.vy)))
-            side_px = int(min(region, width, height))
-            x0 = int(min(max(cx - side_px / 2, 0), width - side_px))
-            y0 = int(min(max(cy - side_px / 2, 0), height - side_px))
-            out.append((cand, Pass("roi", Region(x0, y0, x0 + side_px, y0 + side_px), (side, side))))
+            side = int(min(max(24.0, CROP_CONTEXT * max(w, h) + 2 * (abs(cand.vx) + abs(cand.vy))), width, height))
+            size = max(16, min(row, round(side * MAX_ZOOM)))
+            x0 = int(min(max(cx - side / 2, 0), width - side))
+            y0 = int(min(max(cy - side / 2, 0), height - side))
+            out.append((cand, Pass("roi", Region(x0, y0, x0 + side, y0 + side), (size, size))))
         return out
 
     def update(self, detections: list[Detection], looked: list[tuple[Candidate, Pass]], small: float) -> None:

@@ -30,7 +30,7 @@ DEFAULT_SCHEDULE = "rotate"
 BAND = 0.65  # tiles cover the top 65 % of the frame: cameras hang above the horizon, the ground is below it
 TILE_OVERLAP_PX = 64  # a camera narrower than this is whole in at least one tile
 ROTATE_COST = 1.15  # the rotation's input pixels per frame, relative to the bare model's (the target is 1.2x in time)
-CROP_SIDE = 64  # candidate crops, input pixels: a 20 px camera with its surroundings
+CROP_ROW = 96  # the input rows kept for candidate crops: each shows its candidate at 20-32 px with its surroundings
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +106,7 @@ class Plan:
     tiles: tuple[Pass, ...]
     every_frame: bool  # static tiles: all of them every frame; rotation: one per frame
     canvas: tuple[int, int] | None = None  # mosaic: the passes of a frame share one input at most this size
-    crop_side: int = 0  # candidate crops: their side in input pixels (0: no crops)
-    max_crops: int = 0
+    crop_row: int = 0  # candidate crops: the height of their row of the input (0: no crops)
 
     @property
     def period(self) -> int:
@@ -146,7 +145,6 @@ def plan_for(schedule: str, width: int, height: int, model_hw: tuple[int, int] =
     rows = model_hw[0] if not any_size else int(ROTATE_COST * model_hw[0] * model_hw[1] / canvas_w) // 32 * 32
     gain = min(1.0, canvas_w / width, rows / height)
     whole = Pass("whole", whole_region, (round(height * gain), round(width * gain)))
-    room = rows - whole.input_hw[0] - GAP - (CROP_SIDE + GAP)
+    room = rows - whole.input_hw[0] - GAP - (CROP_ROW + GAP)
     tiles = band_tiles(width, height, (room, canvas_w)) if gain < 1.0 and room >= 64 else []
-    return Plan(whole, tuple(tiles), every_frame=False, canvas=(rows, canvas_w), crop_side=CROP_SIDE,
-                max_crops=(canvas_w + GAP) // (CROP_SIDE + GAP))
+    return Plan(whole, tuple(tiles), every_frame=False, canvas=(rows, canvas_w), crop_row=CROP_ROW)

@@ -104,15 +104,16 @@ class ScheduledDetector:
         plan = self.plan(w, h)
         passes = plan.passes(self.runs)
         self.runs += 1
-        crops = self.roi.crops(w, h, plan.crop_side, plan.max_crops) if self.roi is not None and plan.crop_side else []
+        wanted = self.roi.crops(w, h, plan.crop_row) if self.roi is not None and plan.crop_row else []
         low = self.candidate_conf if self.roi is not None else self.model.conf
         if plan.canvas is not None:
-            found, parts, cost = self._one_input(image, plan, passes, [c for _, c in crops], low)
+            found, parts, cost = self._one_input(image, plan, passes, [c for _, c in wanted], low)
         else:
             found, parts, cost = self._one_by_one(image, passes, low)
         merged = merge_detections(found, self.model.iou)
         if self.roi is not None:
-            self.roi.update(merged, crops, small=SEEN_PX / plan.whole.scale)
+            placed = {id(p) for p, _ in parts}
+            self.roi.update(merged, [(c, p) for c, p in wanted if id(p) in placed], small=SEEN_PX / plan.whole.scale)
         looks = tuple(Look(p.region, SEEN_PX / scale) for p, scale in parts)
         conf = self.model.conf
         self.last = FrameDetections([d for d in merged if d.confidence >= conf], Coverage(w, h, looks),
@@ -121,8 +122,8 @@ class ScheduledDetector:
 
     def _one_input(self, image: np.ndarray, plan: Plan, passes: list[Pass], crops: list[Pass],
                    low: float) -> tuple[list[Detection], list[tuple[Pass, float]], float]:
-        """All passes on one canvas (``mosaic``): one forward pass."""
-        layout = pack([passes[:1], passes[1:], crops], plan.canvas[1])
+        """All passes on one canvas (``mosaic``): one forward pass. Crops that do not fit wait for a later frame."""
+        layout = pack([passes[:1], passes[1:], crops], plan.canvas[1], max_height=plan.canvas[0])
         canvas = self._canvas = compose(image, layout, self._canvas)
         found = [d for _, d in unpack(self.model.predict(canvas, size=layout.canvas_hw, conf=low), layout)]
         model_hw = self.model.input_hw

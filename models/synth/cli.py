@@ -105,23 +105,30 @@ def dataset(cutouts: Path, out: Path, count: int, seed: int, val_fraction: float
 @click.option("--start", type=str, default="2026-06-12T09:30:00Z", show_default=True, help="UTC start time.")
 @click.option("--index-frames", type=click.IntRange(0, 100000), default=0, show_default=True,
               help="Also save this many object-index PNGs (evenly spread), for checking the truth.")
+@click.option("--crf", type=click.IntRange(0, 51), default=None,
+              help="Encode H.264 with ffmpeg at this quality (18: near lossless, 23: small) instead of MPEG-4 Part 2.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def walk(out: Path, seed: int, duration: float, fps: float, width: int, height: int, hfov: float, samples: int,
-         start: str, index_frames: int, verbose: bool) -> None:
+         start: str, index_frames: int, crf: int | None, verbose: bool) -> None:
     """Render a simulated walk in a street of Marseille's Vieux-Port: video, NMEA, GPX and truth.json.
 
     \b
     Example:
       python -m sousveillance.models.synth walk --out /tmp/walk --seed 1 --duration 40
+      sousveillance model synth walk --out ~/.cache/sousveillance/walks/seed2 --seed 2 --duration 20 --width 1920 --height 1080 --crf 18
     """
     _logging(verbose)
     _need_bpy()
+    import shutil
+
+    if crf is not None and shutil.which("ffmpeg") is None:
+        raise click.ClickException("--crf needs ffmpeg on the PATH (apt install ffmpeg)")
     from .walk import WalkSpec, render_walk
 
     try:
         summary = render_walk(WalkSpec(out=out, seed=seed, duration=duration, fps=fps, width=width, height=height,
                                        hfov_deg=hfov, samples=samples, start_utc=start,
-                                       index_frames=index_frames))
+                                       index_frames=index_frames, crf=crf))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {summary.frames} frames ({summary.seconds_per_frame:.2f} s per frame) and "

@@ -148,6 +148,16 @@ def _write_video(frames_dir: Path, n: int, spec: WalkSpec) -> None:
     import cv2
 
     path = spec.out / "walk.mp4"
+    if spec.crf is not None:  # H.264: a 1920x1080 walk stays a few MB (yuv420p: what every player decodes)
+        import subprocess
+
+        done = subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-framerate", f"{spec.fps:g}", "-i",
+                               str(frames_dir / "frame_%05d.png"), "-frames:v", str(n), "-c:v", "libx264", "-crf",
+                               str(spec.crf), "-preset", "slow", "-pix_fmt", "yuv420p", str(path)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ValueError(f"ffmpeg could not encode {path}: {done.stderr.strip()[-300:]}")
+        return
     writer = None
     for fourcc in ("mp4v",):
         writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), spec.fps, (spec.width, spec.height))
