@@ -16,8 +16,8 @@ from typing import Protocol
 import numpy as np
 
 from ..types import Detection
-from .roi import RoiWatch
 from .mosaic import compose, pack, unpack
+from .roi import RoiWatch
 from .schedule import Pass, Plan, Region, plan_for
 from .tiling import merge_detections
 

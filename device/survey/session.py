@@ -44,7 +44,7 @@ def build_detector(config: Config) -> Detector:
     """The configured model behind the configured schedule (``detector.schedule``)."""
     d = config.detector
     model = open_detector(d.model, backend=d.backend, imgsz=d.imgsz, conf=d.conf, iou=d.iou)
-    return ScheduledDetector(model, d.schedule)
+    return ScheduledDetector(model, d.schedule, confirm_hits=config.tracker.min_hits)
 
 
 def options_from(config: Config) -> SurveyOptions:
