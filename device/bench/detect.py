@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -29,26 +30,30 @@ DEFAULT_WALKS = Path("~/.cache/sousveillance/walks")
 class PairedSchedule(ScheduledDetector):
     """The schedule under test, with the bare model timed on the same frame (before it on even runs, after on odd)."""
 
-    bare_s: float = 0.0
-    schedule_s: float = 0.0
-    pixel_cost: float = 0.0
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.bare_s = self.schedule_s = self.pixel_cost = 0.0
+        self.ratios: list[float] = []  # per frame: schedule time / bare time (robust to a busy machine's spikes)
 
     def detect_frame(self, image) -> FrameDetections:
         bare_first = self.runs % 2 == 0
-        if bare_first:
-            self._bare(image)
+        bare = self._bare(image) if bare_first else 0.0
         t0 = time.perf_counter()
         result = super().detect_frame(image)
-        self.schedule_s += time.perf_counter() - t0
+        spent = time.perf_counter() - t0
+        self.schedule_s += spent
         self.pixel_cost += result.cost
         if not bare_first:
-            self._bare(image)
+            bare = self._bare(image)
+        self.ratios.append(spent / bare)
         return result
 
-    def _bare(self, image) -> None:
+    def _bare(self, image) -> float:
         t0 = time.perf_counter()
         self.model.predict_raw(image)
-        self.bare_s += time.perf_counter() - t0
+        spent = time.perf_counter() - t0
+        self.bare_s += spent
+        return spent
 
 
 @dataclass
@@ -66,6 +71,7 @@ class Tally:
     bare_s: float = 0.0
     schedule_s: float = 0.0
     pixel_cost: float = 0.0
+    ratios: list[float] = field(default_factory=list)
     by_distance: dict[str, list[int]] = field(default_factory=lambda: {band_name(b, "m"): [0, 0] for b in DISTANCE_BANDS})
     by_size: dict[str, list[int]] = field(default_factory=lambda: {band_name(b, "px"): [0, 0] for b in SIZE_BANDS})
     cameras: list[dict] = field(default_factory=list)  # each camera passed: id, distance, size, found
@@ -75,6 +81,7 @@ class Tally:
                      "bare_s", "schedule_s", "pixel_cost"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cameras += other.cameras
+        self.ratios += other.ratios
         for mine, theirs in ((self.by_distance, other.by_distance), (self.by_size, other.by_size)):
             for key, (f, p) in theirs.items():
                 mine[key][0] += f
@@ -88,12 +95,17 @@ class Tally:
     def ratio(self) -> float:
         return self.schedule_s / self.bare_s if self.bare_s else 0.0
 
+    @property
+    def median_ratio(self) -> float:
+        return float(statistics.median(self.ratios)) if self.ratios else 0.0
+
     def as_dict(self) -> dict:
         return {
             "found": self.found, "passed": self.passed, f"found_within_{NEAR_M:g}m": self.near_found,
             f"passed_within_{NEAR_M:g}m": self.near_passed, "false": self.false, "duplicates": self.duplicates,
             "frames": self.frames, "fps": round(self.fps, 2), "ms_per_frame": round(1000 * self.loop_s / max(self.frames, 1), 1),
-            "cost_ratio_time": round(self.ratio, 3), "cost_ratio_pixels": round(self.pixel_cost / max(self.frames, 1), 3),
+            "cost_ratio_time": round(self.ratio, 3), "cost_ratio_time_median_frame": round(self.median_ratio, 3),
+            "cost_ratio_pixels": round(self.pixel_cost / max(self.frames, 1), 3),
             "bare_ms_per_frame": round(1000 * self.bare_s / max(self.frames, 1), 1),
             "by_distance": {k: {"found": f, "passed": p} for k, (f, p) in self.by_distance.items()},
             "by_size": {k: {"found": f, "passed": p} for k, (f, p) in self.by_size.items()},
@@ -123,7 +135,7 @@ def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: fl
     score = score_walk(walk.first(result.frames), recorded, gate_m=gate_m)
     out = Tally(false=score.false, duplicates=score.duplicates, frames=result.frames,
                 loop_s=wall - result.finalize_s - detector.bare_s, bare_s=detector.bare_s,
-                schedule_s=detector.schedule_s, pixel_cost=detector.pixel_cost)
+                schedule_s=detector.schedule_s, pixel_cost=detector.pixel_cost, ratios=detector.ratios)
     for cam in score.passed:
         hit = cam.id in score.found
         out.cameras.append({"walk": walk.name, "id": cam.id, "type": cam.type, "closest_m": round(cam.closest_m, 1),
@@ -146,13 +158,14 @@ def _frac(found: int, passed: int) -> str:
 
 def print_tables(results: dict[str, dict[str, Tally]], totals: dict[str, Tally]) -> None:
     click.echo(f"\n{'schedule':<9} {'walk':<22} {'found':>7} {'<=' + format(NEAR_M, 'g') + ' m':>7} {'false':>5} "
-               f"{'dup':>4} {'fps':>6} {'ms/frame':>8} {'bare ms':>7} {'cost/bare':>9} {'pixels':>6}")
+               f"{'dup':>4} {'fps':>6} {'ms/frame':>8} {'bare ms':>7} {'cost/bare':>9} {'median':>6} {'pixels':>6}")
     for schedule, walks in results.items():
         rows = [*walks.items(), ("all walks", totals[schedule])] if len(walks) > 1 else list(walks.items())
         for name, t in rows:
             click.echo(f"{schedule:<9} {name[:22]:<22} {_frac(t.found, t.passed):>7} {_frac(t.near_found, t.near_passed):>7} "
                        f"{t.false:>5} {t.duplicates:>4} {t.fps:>6.2f} {1000 * t.loop_s / max(t.frames, 1):>8.1f} "
-                       f"{1000 * t.bare_s / max(t.frames, 1):>7.1f} {t.ratio:>8.2f}x {t.pixel_cost / max(t.frames, 1):>5.2f}x")
+                       f"{1000 * t.bare_s / max(t.frames, 1):>7.1f} {t.ratio:>8.2f}x {t.median_ratio:>5.2f}x "
+                       f"{t.pixel_cost / max(t.frames, 1):>5.2f}x")
     for title, attr in (("distance of closest approach", "by_distance"), ("apparent size (widest box)", "by_size")):
         keys = list(getattr(next(iter(totals.values())), attr))
         click.echo(f"\nfound/passed by {title}, all walks:")
@@ -230,7 +243,8 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
     click.echo(f"\nfound = a recorded camera overlaps its rendered boxes and is placed within {gate_m:g} m; false = "
                "recorded cameras that are none (or placed further); dup = second records of one camera. cost/bare = "
                "time in the detector per frame / the bare model's (whole frame at its square input) on the same "
-               "frames, side by side; pixels = the schedule's input pixels / the bare model's.")
+               "frames, side by side (median: of the per-frame ratios); pixels = the schedule's input pixels / the bare "
+               "model's.")
 
 
 def _first_frame(walk: Walk):
