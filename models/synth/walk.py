@@ -39,6 +39,7 @@ class WalkSpec:
     threads: int = 2
     keep_frames: bool = False
     index_frames: int = 0  # also save this many object-index PNGs (evenly spread) for tests
+    crf: int | None = None  # H.264 through ffmpeg at this quality; None: OpenCV's MPEG-4 Part 2 (mp4v)
 
 
 @dataclass(frozen=True, slots=True)

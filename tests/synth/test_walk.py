@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import cv2
@@ -137,16 +138,22 @@ def test_gps_logs_read_back_with_realistic_error(truth):
 
 @pytest.mark.bpy
 @pytest.mark.slow
-def test_walk_command_renders_a_tiny_walk(tmp_path):
+@pytest.mark.parametrize("codec", [[], ["--crf", "30"]], ids=["mp4v", "h264"])
+def test_walk_command_renders_a_tiny_walk(tmp_path, codec):
     pytest.importorskip("bpy")
+    if codec and shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
     out = tmp_path / "walk"
     result = CliRunner().invoke(synth, ["walk", "--out", str(out), "--duration", "2", "--fps", "1", "--width", "160",
-                                        "--height", "90", "--samples", "1", "--index-frames", "1"])
+                                        "--height", "90", "--samples", "1", "--index-frames", "1", *codec])
     assert result.exit_code == 0, result.output
     t = json.loads((out / "truth.json").read_text())
     assert t["frames"] == 2 and len(t["cameras"]) >= 6
     assert all({"id", "type", "mount", "facing", "lat", "lon", "height", "frames"} <= set(c) for c in t["cameras"])
     assert (out / "walk.mp4").stat().st_size > 0 and read_nmea(out / "walk.nmea")
+    cap = cv2.VideoCapture(str(out / "walk.mp4"))
+    frames = [cap.read()[1] for _ in range(2)]
+    assert all(f is not None and f.shape == (90, 160, 3) for f in frames)  # both codecs decode with OpenCV
 
 
 def test_walk_with_a_bad_start_time_is_a_clear_error(tmp_path):
