@@ -160,7 +160,8 @@ def replay(video, gpx, nmea, gps_offset, video_start, max_frames, no_progress, c
               show_default=True, help="Where to write the demo's walk database.")
 @click.option("--max-frames", type=int, help="Stop after this many frames.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def demo(db, max_frames, no_progress):
+@click.option("--schedule", help="Detection schedule (default: rotate; whole: the whole frame only, to compare).")
+def demo(db, max_frames, no_progress, schedule):
     """Replay the bundled sample walk (a rendered street in Marseille) with the shipped model.
 
     Needs no Pi and no GPS: it prints where the database is and how many cameras it found.
@@ -168,12 +169,13 @@ def demo(db, max_frames, no_progress):
     \b
     Example:
       sousveillance demo && sousveillance review sousveillance-demo/walks.db
+      sousveillance demo --schedule whole --db /tmp/whole/walks.db   # the whole frame only, for comparison
     """
     video = SAMPLE_WALK / "walk.mp4"
     nmea = SAMPLE_WALK / "walk.nmea"
     if not video.exists():
         raise click.ClickException(f"the sample walk is missing from this installation ({SAMPLE_WALK})")
-    config = _config(None, db=str(db))
+    config = _config(None, db=str(db), schedule=schedule)
     # The renderer records when the video starts: the GPS log may begin later (a dropout), so do not guess.
     start = datetime.fromisoformat(json.loads((SAMPLE_WALK / "truth.json").read_text())["start_utc"])
     click.echo(f"replaying the sample walk {video.name} ({SAMPLE_WALK})")
