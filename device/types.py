@@ -114,6 +114,11 @@ class Detection(Box):
     def center(self) -> tuple[float, float]:
         return ((self.x1 + self.x2) / 2.0, (self.y1 + self.y2) / 2.0)
 
+    def moved(self, dx: float, dy: float) -> Detection:
+        """The same detection ``dx``, ``dy`` pixels further (into a frame from a tile, or with the picture)."""
+        return Detection(self.x1 + dx, self.y1 + dy, self.x2 + dx, self.y2 + dy, self.confidence, self.class_id,
+                         self.class_name)
+
 
 @dataclass(slots=True)
 class Sighting:

@@ -49,6 +49,11 @@ class RoiWatch:
     candidates: list[Candidate] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
+    def move(self, dx: float, dy: float) -> None:
+        """The picture moved (the walker's sway, a turn): every candidate moves with it."""
+        for cand in self.candidates:
+            cand.box = cand.box.moved(dx, dy)
+
     def confirmed(self, cand: Candidate) -> bool:
         return cand.hits >= self.confirm_hits
 

@@ -4,7 +4,8 @@
 (``RegionModel``: the NCNN and Ultralytics detectors). Each call is the next frame of the schedule: the plan's
 passes (see ``schedule``) plus candidate crops (``roi``), all boxes merged across passes, those at the detector's
 ``conf`` returned. ``last`` also says where the model looked at which resolution (``Coverage``), so the tracker
-counts a track as missed only where it could have been seen.
+counts a track as missed only where it could have been seen, and how far the picture moved (``motion``), so
+tracks and candidates are looked for where the walker's sway took them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..types import Detection
 from .mosaic import compose, pack, unpack
+from .motion import GlobalMotion
 from .roi import RoiWatch
 from .schedule import Pass, Plan, Region, plan_for
 from .tiling import merge_detections
@@ -68,6 +70,7 @@ class FrameDetections:
     coverage: Coverage
     passes: list[Pass]
     cost: float  # input pixels of all passes relative to the bare model's input
+    shift: tuple[float, float] = (0.0, 0.0)  # how far the picture moved since the previous run (``motion``)
 
 
 @dataclass
@@ -79,6 +82,7 @@ class ScheduledDetector:
     confirm_hits: int = 3  # the tracker's min_hits: a candidate is followed until its track would be confirmed
     runs: int = 0
     last: FrameDetections | None = None
+    motion: GlobalMotion = field(default_factory=GlobalMotion)
     _plans: dict[tuple[int, int], Plan] = field(default_factory=dict)
     _canvas: np.ndarray | None = None
 
@@ -104,6 +108,9 @@ class ScheduledDetector:
         plan = self.plan(w, h)
         passes = plan.passes(self.runs)
         self.runs += 1
+        shift = self.motion.shift(image)
+        if self.roi is not None:
+            self.roi.move(*shift)
         wanted = self.roi.crops(w, h, plan.crop_row) if self.roi is not None and plan.crop_row else []
         low = self.candidate_conf if self.roi is not None else self.model.conf
         if plan.canvas is not None:
@@ -117,7 +124,7 @@ class ScheduledDetector:
         looks = tuple(Look(p.region, SEEN_PX / scale) for p, scale in parts)
         conf = self.model.conf
         self.last = FrameDetections([d for d in merged if d.confidence >= conf], Coverage(w, h, looks),
-                                    [p for p, _ in parts], cost)
+                                    [p for p, _ in parts], cost, shift)
         return self.last
 
     def _one_input(self, image: np.ndarray, plan: Plan, passes: list[Pass], crops: list[Pass],
@@ -136,9 +143,7 @@ class ScheduledDetector:
         found: list[Detection] = []
         for p in passes:
             r = p.region
-            found += [_shift(d, r) for d in self.model.predict(image[r.y0 : r.y1, r.x0 : r.x1], size=p.input_hw, conf=low)]
+            found += [d.moved(r.x0, r.y0) for d in self.model.predict(image[r.y0 : r.y1, r.x0 : r.x1], size=p.input_hw, conf=low)]
         return found, [(p, p.scale) for p in passes], sum(p.cost(self.model.input_hw) for p in passes)
 
 
-def _shift(d: Detection, r: Region) -> Detection:
-    return Detection(d.x1 + r.x0, d.y1 + r.y0, d.x2 + r.x0, d.y2 + r.y0, d.confidence, d.class_id, d.class_name)

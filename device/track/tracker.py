@@ -9,7 +9,8 @@ class of a small box flickers; poles track separately.
 A detection schedule looks at a small camera at native resolution only every few frames (a tile in rotation, see
 ``detect.schedule``): given the frame's ``Coverage``, a run counts as a miss only for tracks the model could have
 seen where it looked, so a track survives the frames in between (up to ``3 * max_age`` runs unseen). Across such
-gaps the box has moved: small boxes are joined by their centre distance scaled by box size and by the gap.
+gaps the box has moved: tracks move with the whole picture's measured shift (the walker's sway and turns), and
+small boxes are joined by their centre distance scaled by box size and by the gap.
 """
 
 from __future__ import annotations
@@ -111,8 +112,13 @@ class Tracker:
         rest_d = [d for i, d in enumerate(dets) if i not in used_d]
         return matched, rest_t, rest_d
 
-    def update(self, detections: list[Detection], frame_index: int, coverage: Coverage | None = None) -> TrackUpdate:
-        """One detector run. ``coverage``: where the model looked this run (None: everywhere, at full resolution)."""
+    def update(self, detections: list[Detection], frame_index: int, coverage: Coverage | None = None,
+               shift: tuple[float, float] = (0.0, 0.0)) -> TrackUpdate:
+        """One detector run. ``coverage``: where the model looked this run (None: everywhere, at full resolution);
+        ``shift``: how far the whole picture moved since the last run (the walker's sway): tracks move with it."""
+        if shift != (0.0, 0.0):
+            for track in self.tracks:
+                track.box = track.box.moved(*shift)
         high = [d for d in detections if d.confidence >= self.high_conf]
         low = [d for d in detections if d.confidence < self.high_conf]
         matched, rest_tracks, new_dets = self._associate(self.tracks, high)
