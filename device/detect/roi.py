@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..types import POLE_CLASS, Detection
 from .schedule import Pass, Region
 
-CROP_CONTEXT = 3.0  # the crop's side is this many times the candidate's box (the walker moves between frames)
+CROP_CONTEXT = 2.0  # the crop's side is this many times the candidate's box (the walker moves between frames)
 MAX_ZOOM = 2.0  # a small crop is enlarged at most this much (the model sees 10 px boxes badly)
 
 

@@ -71,6 +71,7 @@ class FrameDetections:
     passes: list[Pass]
     cost: float  # input pixels of all passes relative to the bare model's input
     shift: tuple[float, float] = (0.0, 0.0)  # how far the picture moved since the previous run (``motion``)
+    faint: list[Detection] = field(default_factory=list)  # candidates' boxes under conf: they may continue a track
 
 
 @dataclass
@@ -124,7 +125,7 @@ class ScheduledDetector:
         looks = tuple(Look(p.region, SEEN_PX / scale) for p, scale in parts)
         conf = self.model.conf
         self.last = FrameDetections([d for d in merged if d.confidence >= conf], Coverage(w, h, looks),
-                                    [p for p, _ in parts], cost, shift)
+                                    [p for p, _ in parts], cost, shift, [d for d in merged if d.confidence < conf])
         return self.last
 
     def _one_input(self, image: np.ndarray, plan: Plan, passes: list[Pass], crops: list[Pass],

@@ -43,8 +43,9 @@ iou = box_iou  # kept under its old name for the tracker
 
 def merge_detections(dets: list[Detection], iou_threshold: float = 0.5) -> list[Detection]:
     """Greedy NMS across passes (whole frame, tiles, crops), also folding boxes that a tile border cut: a box mostly
-    inside a bigger box is dropped. Camera classes count as one (the class of a small box flickers between passes,
-    as the tracker knows); poles stay apart from cameras."""
+    inside a bigger box is dropped, and so is one centred on a kept box (two passes at different scales box a small
+    camera a few pixels apart: their IoU can be low). Camera classes count as one (the class of a small box flickers
+    between passes, as the tracker knows); poles stay apart from cameras."""
     kept: list[Detection] = []
     for det in sorted(dets, key=lambda d: d.confidence, reverse=True):
         duplicate = False
@@ -55,7 +56,9 @@ def merge_detections(dets: list[Detection], iou_threshold: float = 0.5) -> list[
             ix = max(0.0, min(k.x2, det.x2) - max(k.x1, det.x1))
             iy = max(0.0, min(k.y2, det.y2) - max(k.y1, det.y1))
             inside = ix * iy / max(det.width * det.height, 1e-6)
-            if overlap >= iou_threshold or inside > 0.8:
+            (kx, ky), (dx, dy) = k.center, det.center
+            same_spot = abs(kx - dx) + abs(ky - dy) < 0.5 * max(k.width, k.height, det.width, det.height)
+            if overlap >= iou_threshold or inside > 0.8 or same_spot:
                 duplicate = True
                 break
         if not duplicate:

@@ -150,7 +150,7 @@ class Survey:
         self.detected_frames += 1
         if isinstance(self.detector, ScheduledDetector):  # knows where it looked: tracks survive the other frames
             seen = self.detector.detect_frame(frame.image)
-            update = self.tracker.update(seen.detections, frame.index, seen.coverage, seen.shift)
+            update = self.tracker.update(seen.detections, frame.index, seen.coverage, seen.shift, seen.faint)
         else:
             update = self.tracker.update(self.detector.detect(frame.image), frame.index)
         utc = self._frame_utc(frame)

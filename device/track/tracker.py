@@ -23,6 +23,8 @@ from ..detect.scheduled import Coverage
 from ..detect.tiling import iou
 from ..types import POLE_CLASS, Detection
 
+GATE_GROWTH = 0.25  # the centre gate widens by this many box sizes per run unseen (up to 12 runs)
+
 
 @dataclass(eq=False)
 class Track:
@@ -51,14 +53,14 @@ class Track:
         k = self.unseen + 1
         return Detection(b.x1 + self.vx * k, b.y1 + self.vy * k, b.x2 + self.vx * k, b.y2 + self.vy * k, b.confidence, b.class_id, b.class_name)
 
-    def add(self, det: Detection, frame_index: int) -> None:
+    def add(self, det: Detection, frame_index: int, *, hit: bool = True) -> None:
         (ox, oy), (nx, ny) = self.box.center, det.center
         steps = self.unseen + 1
         alpha = 0.5
         self.vx = alpha * (nx - ox) / steps + (1 - alpha) * self.vx
         self.vy = alpha * (ny - oy) / steps + (1 - alpha) * self.vy
         self.box = det
-        self.hits += 1
+        self.hits += hit
         self.misses = self.unseen = 0
         self.last_frame = frame_index
         self.class_votes[det.class_name] = self.class_votes.get(det.class_name, 0.0) + det.confidence
@@ -88,7 +90,7 @@ class Tracker:
         size = max(pred.width, pred.height, det.width, det.height, 4.0)
         ratio = max(det.width, 1.0) / max(pred.width, 1.0)
         dist = math.hypot(px - dx, py - dy)
-        gate = size * (1.5 + 0.25 * min(track.unseen, 12))  # the longer unseen, the further it may have gone
+        gate = size * (1.5 + GATE_GROWTH * min(track.unseen, 12))  # the longer unseen, the further it may have gone
         if dist < gate and 0.5 < ratio < 2.0:
             return 0.05 * (1.0 - dist / gate) + 1e-3
         return 0.0
@@ -113,9 +115,11 @@ class Tracker:
         return matched, rest_t, rest_d
 
     def update(self, detections: list[Detection], frame_index: int, coverage: Coverage | None = None,
-               shift: tuple[float, float] = (0.0, 0.0)) -> TrackUpdate:
+               shift: tuple[float, float] = (0.0, 0.0), faint: list[Detection] = ()) -> TrackUpdate:
         """One detector run. ``coverage``: where the model looked this run (None: everywhere, at full resolution);
-        ``shift``: how far the whole picture moved since the last run (the walker's sway): tracks move with it."""
+        ``shift``: how far the whole picture moved since the last run (the walker's sway): tracks move with it;
+        ``faint``: boxes under the detector's threshold, which may continue a track (never start one, never count
+        as a hit: ByteTrack's second stage, one step lower)."""
         if shift != (0.0, 0.0):
             for track in self.tracks:
                 track.box = track.box.moved(*shift)
@@ -123,6 +127,9 @@ class Tracker:
         low = [d for d in detections if d.confidence < self.high_conf]
         matched, rest_tracks, new_dets = self._associate(self.tracks, high)
         matched_low, rest_tracks, _ = self._associate(rest_tracks, low)
+        matched_faint, rest_tracks, _ = self._associate(rest_tracks, list(faint)) if faint else ([], rest_tracks, [])
+        for track, det in matched_faint:
+            track.add(det, frame_index, hit=False)
         confirmed = []
         for track, det in matched + matched_low:
             track.add(det, frame_index)
@@ -146,7 +153,7 @@ class Tracker:
         if ended:
             gone = set(map(id, ended))
             self.tracks = [t for t in self.tracks if id(t) not in gone]
-        return TrackUpdate(matches=matched + matched_low, confirmed=confirmed, ended=ended)
+        return TrackUpdate(matches=matched + matched_low + matched_faint, confirmed=confirmed, ended=ended)
 
     def finish(self) -> list[Track]:
         """End every track (end of walk)."""

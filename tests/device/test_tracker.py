@@ -91,3 +91,24 @@ def test_a_track_nobody_looks_at_ends_after_three_times_max_age():
     tracker.update([box(700, 400, s=16)], 0, coverage(600, 800))
     ended = [n for n in range(1, 20) if tracker.update([], n, coverage(0, 200)).ended]
     assert ended == [10]
+
+
+def test_faint_boxes_continue_a_track_but_never_start_or_confirm_one():
+    tracker = Tracker(min_hits=3, max_age=2)
+    tracker.update([box(100, 100, conf=0.8)], 0)
+    confirmed = []
+    for n in range(1, 8):  # the camera scores under the detector's threshold for a while: the track lives on
+        update = tracker.update([], n, faint=[box(100 + n, 100, conf=0.2), box(500, 300, conf=0.2)])
+        assert [t.id for t, _ in update.matches] == [1] and not update.ended
+        confirmed += update.confirmed
+    assert not confirmed and len(tracker.tracks) == 1 and tracker.tracks[0].hits == 1
+
+
+def test_boxes_of_one_small_camera_from_two_passes_merge_into_one():
+    from sousveillance.device.detect.tiling import merge_detections
+
+    tile = box(100, 100, s=12, conf=0.6)
+    crop = Detection(102, 99, 117, 113, 0.5, 1, "fixed")  # the crop boxed it a little larger, as another class
+    other = box(140, 100, s=12, conf=0.4)  # a second camera two box-widths away stays
+    kept = merge_detections([crop, other, tile])
+    assert kept == [tile, other]
