@@ -76,11 +76,12 @@ def test_truth_positions_project_onto_the_rendered_boxes(truth):
         east, north = local_offset_m(truth["origin"]["lat"], truth["origin"]["lon"], cam["lat"], cam["lon"])
         assert abs(east - cam["x"]) < 0.05 and abs(north - cam["y"]) < 0.05
         for seen in cam["boxes"]:
-            if seen["pixels"] < 30:
-                continue
             x1, y1, x2, y2 = seen["box"]
+            few = 30 * (truth["width"] / 960) ** 2  # 30 pixels at 960 wide: the same part of the view at any size
+            if seen["pixels"] < few or x1 <= 0 or y1 <= 0 or x2 >= truth["width"] - 1 or y2 >= truth["height"] - 1:
+                continue  # too few pixels, or cut by the frame's edge (its centre may lie outside)
             u, v, depth = project(truth["walker"][seen["frame"]], truth, east, north, cam["height"])
-            m = 0.3 * max(x2 - x1, y2 - y1) + 3
+            m = 0.3 * max(x2 - x1, y2 - y1) + 3 * truth["width"] / 960  # 3 px at 960 wide, as many degrees wider
             assert depth > 0 and x1 - m <= u <= x2 + m and y1 - m <= v <= y2 + m, (cam["id"], seen, u, v)
             checked += 1
     assert checked > 20
