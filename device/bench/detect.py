@@ -62,6 +62,7 @@ class Tally:
 
     passed: int = 0
     found: int = 0
+    tracked: int = 0  # seen by a track, before the end-of-walk de-duplication and placing
     near_passed: int = 0
     near_found: int = 0
     false: int = 0
@@ -77,7 +78,7 @@ class Tally:
     cameras: list[dict] = field(default_factory=list)  # each camera passed: id, distance, size, found
 
     def add(self, other: Tally) -> None:
-        for name in ("passed", "found", "near_passed", "near_found", "false", "duplicates", "frames", "loop_s",
+        for name in ("passed", "found", "tracked", "near_passed", "near_found", "false", "duplicates", "frames", "loop_s",
                      "bare_s", "schedule_s", "pixel_cost"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cameras += other.cameras
@@ -101,7 +102,7 @@ class Tally:
 
     def as_dict(self) -> dict:
         return {
-            "found": self.found, "passed": self.passed, f"found_within_{NEAR_M:g}m": self.near_found,
+            "found": self.found, "passed": self.passed, "tracked": self.tracked, f"found_within_{NEAR_M:g}m": self.near_found,
             f"passed_within_{NEAR_M:g}m": self.near_passed, "false": self.false, "duplicates": self.duplicates,
             "frames": self.frames, "fps": round(self.fps, 2), "ms_per_frame": round(1000 * self.loop_s / max(self.frames, 1), 1),
             "cost_ratio_time": round(self.ratio, 3), "cost_ratio_time_median_frame": round(self.median_ratio, 3),
@@ -130,17 +131,19 @@ def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: fl
     wall = time.perf_counter() - t0
     try:
         recorded = [(row, store.group_sightings(row.id)) for row in store.cameras(result.walk_id)]
+        tracks = [store.sightings(row.id) for row in store.walk_cameras(result.walk_id)]
     finally:
         store.close()
-    score = score_walk(walk.first(result.frames), recorded, gate_m=gate_m)
+    score = score_walk(walk.first(result.frames), recorded, gate_m=gate_m, tracks=tracks)
     out = Tally(false=score.false, duplicates=score.duplicates, frames=result.frames,
                 loop_s=wall - result.finalize_s - detector.bare_s, bare_s=detector.bare_s,
                 schedule_s=detector.schedule_s, pixel_cost=detector.pixel_cost, ratios=detector.ratios)
     for cam in score.passed:
         hit = cam.id in score.found
         out.cameras.append({"walk": walk.name, "id": cam.id, "type": cam.type, "closest_m": round(cam.closest_m, 1),
-                            "max_width_px": cam.max_width_px, "found": hit})
+                            "max_width_px": cam.max_width_px, "found": hit, "tracked": cam.id in score.tracked})
         out.passed += 1
+        out.tracked += cam.id in score.tracked
         out.found += hit
         if cam.closest_m <= NEAR_M:
             out.near_passed += 1
@@ -157,12 +160,13 @@ def _frac(found: int, passed: int) -> str:
 
 
 def print_tables(results: dict[str, dict[str, Tally]], totals: dict[str, Tally]) -> None:
-    click.echo(f"\n{'schedule':<9} {'walk':<22} {'found':>7} {'<=' + format(NEAR_M, 'g') + ' m':>7} {'false':>5} "
+    click.echo(f"\n{'schedule':<9} {'walk':<22} {'found':>7} {'tracked':>7} {'<=' + format(NEAR_M, 'g') + ' m':>7} {'false':>5} "
                f"{'dup':>4} {'fps':>6} {'ms/frame':>8} {'bare ms':>7} {'cost/bare':>9} {'median':>6} {'pixels':>6}")
     for schedule, walks in results.items():
         rows = [*walks.items(), ("all walks", totals[schedule])] if len(walks) > 1 else list(walks.items())
         for name, t in rows:
-            click.echo(f"{schedule:<9} {name[:22]:<22} {_frac(t.found, t.passed):>7} {_frac(t.near_found, t.near_passed):>7} "
+            click.echo(f"{schedule:<9} {name[:22]:<22} {_frac(t.found, t.passed):>7} {_frac(t.tracked, t.passed):>7} "
+                       f"{_frac(t.near_found, t.near_passed):>7} "
                        f"{t.false:>5} {t.duplicates:>4} {t.fps:>6.2f} {1000 * t.loop_s / max(t.frames, 1):>8.1f} "
                        f"{1000 * t.bare_s / max(t.frames, 1):>7.1f} {t.ratio:>8.2f}x {t.median_ratio:>5.2f}x "
                        f"{t.pixel_cost / max(t.frames, 1):>5.2f}x")
@@ -240,7 +244,8 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
     click.echo(f"machine: {header['machine']}; model {header['model']} ({header['backend']}); {len(walks)} walk(s); "
                f"{header['seconds']} s")
     print_tables(results, totals)
-    click.echo(f"\nfound = a recorded camera overlaps its rendered boxes and is placed within {gate_m:g} m; false = "
+    click.echo(f"\nfound = a recorded camera overlaps its rendered boxes and is placed within {gate_m:g} m; tracked = "
+               "a track saw it (before the end-of-walk de-duplication, which may merge it into a neighbour); false = "
                "recorded cameras that are none (or placed further); dup = second records of one camera. cost/bare = "
                "time in the detector per frame / the bare model's (whole frame at its square input) on the same "
                "frames, side by side (median: of the per-frame ratios); pixels = the schedule's input pixels / the bare "

@@ -105,6 +105,7 @@ class WalkScore:
     false: int = 0  # recorded cameras that are no truth camera (or placed beyond the gate)
     duplicates: int = 0
     unplaced: int = 0  # recorded cameras without a position (counted as found when they overlap a truth camera)
+    tracked: set[str] = field(default_factory=set)  # truth cameras some track saw, before de-duplication and placing
 
 
 def overlaps(box: tuple[float, float, float, float], seen: SightingRow) -> bool:
@@ -131,9 +132,11 @@ def attribute(walk: Walk, sightings: list[SightingRow]) -> TruthCamera | None:
 
 
 def score_walk(walk: Walk, recorded: list[tuple[CameraRow, list[SightingRow]]], *, gate_m: float = 20.0,
-               min_frames: int = 3) -> WalkScore:
-    """``recorded``: each camera row of the walk (merged ones left out) with all its sightings."""
+               min_frames: int = 3, tracks: list[list[SightingRow]] = ()) -> WalkScore:
+    """``recorded``: each camera row of the walk (merged ones left out) with all its sightings; ``tracks``: the
+    sightings of every track (every camera row, merged or not), for what the detector and tracker saw."""
     out = WalkScore(passed=[c for c in walk.cameras if len(c.boxes) >= min_frames])
+    out.tracked = {cam.id for cam in (attribute(walk, s) for s in tracks) if cam is not None}
     per_truth: Counter[str] = Counter()
     for row, sightings in recorded:
         cam = attribute(walk, sightings)
@@ -148,5 +151,6 @@ def score_walk(walk: Walk, recorded: list[tuple[CameraRow, list[SightingRow]]], 
         per_truth[cam.id] += 1
     passed_ids = {c.id for c in out.passed}
     out.found = {k for k in per_truth if k in passed_ids}
+    out.tracked &= passed_ids
     out.duplicates = sum(n - 1 for n in per_truth.values())
     return out

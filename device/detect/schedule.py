@@ -29,8 +29,8 @@ SCHEDULES: dict[str, str] = {
 DEFAULT_SCHEDULE = "rotate"
 BAND = 0.65  # tiles cover the top 65 % of the frame: cameras hang above the horizon, the ground is below it
 TILE_OVERLAP_PX = 64  # a camera narrower than this is whole in at least one tile
-ROTATE_COST = 1.15  # the rotation's input pixels per frame, relative to the bare model's (the target is 1.2x in time)
-CROP_ROW = 96  # the input rows kept for candidate crops: each shows its candidate at 20-32 px with its surroundings
+ROTATE_COST = 1.10  # the rotation's input pixels per frame, relative to the bare model's (the target is 1.2x in time)
+CROP_ROW = 80  # the input rows kept for candidate crops: each shows its candidate at 20-32 px with its surroundings
 
 
 @dataclass(frozen=True, slots=True)
