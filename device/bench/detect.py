@@ -120,7 +120,7 @@ def _band(value: float, bands: tuple) -> int:
 
 def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: float, max_frames: int | None) -> Tally:
     from ..commands import replay_walk  # noqa: PLC0415
-    from ..config import load_config  # noqa: PLC0415
+    from sousveillance.config import load_config  # noqa: PLC0415
 
     config = load_config(None, {"store.database": str(workdir / f"{walk.name}-{schedule}.db"),
                                 "detector.schedule": schedule})
