@@ -15,9 +15,8 @@ import cv2
 import numpy as np
 
 from ..types import Detection
-from .schedule import Pass, ceil32
+from .schedule import GAP, Pass, ceil32
 
-GAP = 16  # grey pixels between parts
 GREY = (114, 114, 114)
 
 

@@ -17,19 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-SCHEDULES: dict[str, str] = {
-    "whole": "the whole frame at the model's square input every frame (cost 1.0x the bare model; the old default)",
-    "rotate": "whole frame at a rectangular input + one native-resolution tile of the band above the horizon in "
-              "rotation + crops that confirm candidates (cost at most 1.2x; the default)",
-    "tiles-1": "whole frame + 1 static tile every frame (old detector.tiles = 1; about 1.9x)",
-    "tiles-2": "whole frame + the 2 static tiles of the old detector.tiles = 2, every frame (about 2.8x)",
-    "tiles-3": "whole frame + 6 static tiles every frame (old detector.tiles = 3; about 7x)",
-    "tiles-4": "whole frame + 8 static tiles every frame (old detector.tiles = 4; about 9x)",
-}
-DEFAULT_SCHEDULE = "rotate"
+from .settings import DEFAULT_SCHEDULE, SCHEDULES  # the names live with the setting; re-exported here
+
 BAND = 0.65  # tiles cover the top 65 % of the frame: cameras hang above the horizon, the ground is below it
 TILE_OVERLAP_PX = 64  # a camera narrower than this is whole in at least one tile
 ROTATE_COST = 1.10  # the rotation's input pixels per frame, relative to the bare model's (the target is 1.2x in time)
+GAP = 16  # grey pixels between the parts of a mosaic (mosaic.py lays them out)
 CROP_ROW = 80  # the input rows kept for candidate crops: each shows its candidate at 20-32 px with its surroundings
 
 
@@ -139,8 +132,6 @@ def plan_for(schedule: str, width: int, height: int, model_hw: tuple[int, int] =
         grid = tiles_for(width, height, int(schedule.split("-")[1]))
         tiles = tuple(Pass("tile", Region(t.x0, t.y0, t.x1, t.y1), model_hw) for t in grid)
         return Plan(Pass("whole", whole_region, model_hw), tiles, every_frame=True)
-    from .mosaic import GAP  # noqa: PLC0415
-
     canvas_w = max(model_hw)
     rows = model_hw[0] if not any_size else int(ROTATE_COST * model_hw[0] * model_hw[1] / canvas_w) // 32 * 32
     gain = min(1.0, canvas_w / width, rows / height)

@@ -6,7 +6,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .schedule import DEFAULT_SCHEDULE, SCHEDULES
+# The detection schedules (device/detect/schedule.py builds them), named here so the setting can check its value.
+SCHEDULES: dict[str, str] = {
+    "whole": "the whole frame at the model's square input every frame (cost 1.0x the bare model; the old default)",
+    "rotate": "whole frame at a rectangular input + one native-resolution tile of the band above the horizon in "
+              "rotation + crops that confirm candidates (cost at most 1.2x; the default)",
+    "tiles-1": "whole frame + 1 static tile every frame (old detector.tiles = 1; about 1.9x)",
+    "tiles-2": "whole frame + the 2 static tiles of the old detector.tiles = 2, every frame (about 2.8x)",
+    "tiles-3": "whole frame + 6 static tiles every frame (old detector.tiles = 3; about 7x)",
+    "tiles-4": "whole frame + 8 static tiles every frame (old detector.tiles = 4; about 9x)",
+}
+DEFAULT_SCHEDULE = "rotate"
 
 
 class DetectorSettings(BaseModel):

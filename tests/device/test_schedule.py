@@ -81,7 +81,7 @@ def write(tmp_path, text):
 
 
 def test_schedule_setting_default_and_the_old_tiles_key(tmp_path):
-    from sousveillance.device.config import ConfigError, load_config
+    from sousveillance.config import ConfigError, load_config
 
     assert load_config(write(tmp_path, "")).detector.schedule == "rotate"
     assert load_config(write(tmp_path, "[detector]\ntiles = 2\n")).detector.schedule == "tiles-2"
