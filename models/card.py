@@ -65,9 +65,9 @@ def render() -> str:
         "came to be, stage by stage: [CHANGELOG.md](CHANGELOG.md).",
         "",
     ]
+    lines += sec.walk(wk)  # what a walker gets: the card leads with it
     if tr:
         lines += sec.shipped(tr) + sec.data(tr)
-    lines += sec.walk(wk)
     if ev:
         lines += sec.validation(ev) + sec.speed(ev, tr, ex)
     if ex:

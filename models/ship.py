@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 SIZE_RATIONALE = (
     "the device runs 640 px by default (8.x GFLOPs for YOLOv8n, inside the nano budget); a 16 px camera in a 1920 px "
     "frame shrinks to ~5 px at 640, below what the stride-8 head resolves, so training adds 640 px tiles cut at native "
-    "resolution from large images (what the device's `detector.tiles` shows the model) while mosaic and scale "
+    "resolution from large images (what the device's `detector.schedule` tiles show the model) while mosaic and scale "
     "jitter (0.5) keep far, small cameras in every batch. Larger training sizes were out of reach on 2 CPU cores."
 )
 
