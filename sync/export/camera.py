@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sousveillance.device.store import Store
@@ -40,6 +40,7 @@ class ExportCamera:
     tags: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)  # flat scalars: the core fields, then provenance
     properties: dict[str, Any] | None = None  # the GeoJSON properties when richer than uuid + tags + extra
+    osm_node_id: int | None = None  # already a node in OpenStreetMap (a reviewer saw a mapped camera again)
 
 
 def from_wire(feature: Mapping[str, Any]) -> ExportCamera:
@@ -78,5 +79,8 @@ def device_cameras(store: Store, walk_id: int | None = None) -> list[ExportCamer
         except FeatureError as exc:
             log.warning("camera %s left out of the export: %s", item.camera.uuid, exc)
             continue
-        out.append(from_wire(feature))
+        cam = from_wire(feature)
+        if item.camera.osm_node_id:
+            cam = replace(cam, osm_node_id=int(item.camera.osm_node_id))
+        out.append(cam)
     return out

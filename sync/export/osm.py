@@ -31,11 +31,18 @@ class NodeDraft:
 
 
 def drafts_from(cameras: Sequence[ExportCamera]) -> list[NodeDraft]:
-    """One node per camera, placeholder ids -1, -2, ... in order; OSM gets the tags only, never provenance."""
+    """One new node per camera not yet in OpenStreetMap, placeholder ids -1, -2, ... in order; OSM gets the tags
+    only, never provenance. A camera seen again (``osm_node_id``: the reviewer matched it to a mapped node) is
+    left out: a second node for it would be a duplicate (``already_in_osm`` lists them)."""
+    new = [c for c in cameras if c.osm_node_id is None]
     return [
-        NodeDraft(-(i + 1), c.uuid, round(c.latitude, 7), round(c.longitude, 7), dict(c.tags))
-        for i, c in enumerate(cameras)
+        NodeDraft(-(i + 1), c.uuid, round(c.latitude, 7), round(c.longitude, 7), dict(c.tags)) for i, c in enumerate(new)
     ]
+
+
+def already_in_osm(cameras: Sequence[ExportCamera]) -> list[ExportCamera]:
+    """The cameras that are already OpenStreetMap nodes (seen again by a reviewer): no new node is made for them."""
+    return [c for c in cameras if c.osm_node_id is not None]
 
 
 def changeset_tags(comment: str | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:

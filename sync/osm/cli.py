@@ -22,9 +22,11 @@ comment_option = click.option("--comment", default=None, help="Changeset comment
 
 
 def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):  # noqa: ANN202
-    from ..export.osm import NodeDraft, drafts_from
+    from ..export.osm import NodeDraft, already_in_osm, drafts_from
     from .existing import ExistingDataError, load_existing, near_existing
 
+    for cam in already_in_osm(cams):
+        click.echo(f"left out {cam.uuid}: seen again, already OpenStreetMap node {cam.osm_node_id}", err=True)
     drafts = drafts_from(cams)
     if existing is None:
         return drafts

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from fake_osm import FakeOsm
 from sync_helpers import Cam, make_walk_db
 
+from sousveillance.sync.cli import export as export_cmd
 from sousveillance.sync.osm.cli import osm
 from sousveillance.sync.export import device_cameras
 from sousveillance.sync.export.osm import changeset_tags, drafts_from
@@ -202,3 +203,31 @@ def test_oauth_out_of_band_login_saves_a_private_token(tmp_path):
         assert query["code_challenge"] == [challenge]  # PKCE: only this device can use the code
     assert token_file.read_text().strip() == "tok-123"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def _seen_again(db, uuid, node_id):
+    """What the review page's "seen again" decision writes: the mapped node and today's check_date."""
+    from sousveillance.device.store.db import Store
+
+    store = Store(db)
+    row = next(c for c in store.cameras() if c.uuid == uuid)
+    store.update_camera(row.id, {"osm_node_id": node_id, "check_date": SURVEYED["check_date"]})
+    store.close()
+
+
+def test_a_camera_seen_again_is_never_a_second_node(walk_db, tmp_path):
+    db, cams = walk_db
+    _seen_again(db, cams[1].uuid, 4242)  # the PTZ camera is already node 4242 in OSM
+    out = tmp_path / "cameras.osm"
+    result = CliRunner().invoke(osm, ["josm", str(db), "-o", str(out), "--comment", "CCTV survey"])
+    assert result.exit_code == 0, result.output
+    assert f"left out {cams[1].uuid}: seen again, already OpenStreetMap node 4242" in result.output
+    assert [t["camera:type"] for _, _, t in _by_position(read_back(out).nodes)] == ["dome", "fixed"]
+    with FakeOsm() as fake:
+        _, report = _upload(db, fake)
+        assert set(report.created) == {cams[0].uuid, cams[2].uuid}
+        assert sorted(n["tags"]["camera:type"] for n in fake.nodes.values()) == ["dome", "fixed"]
+    # the other exports still list it (it is a confirmed camera), with the day it was checked
+    geo = json.loads(CliRunner().invoke(export_cmd, [str(db), "--format", "geojson"]).output)
+    ptz = next(f for f in geo["features"] if f["id"] == cams[1].uuid)
+    assert ptz["properties"]["tags"]["check_date"] == SURVEYED["check_date"]
