@@ -6,8 +6,9 @@ everything recorded so far kept.
 
 Pruning policy, in order, oldest walks first, never the walk being recorded:
 1. crops that are not their camera's best crop (the extra views kept for review), and pole crops;
-2. best crops of cameras the reviewer rejected.
-A confirmed camera's best crop and a pending camera's best crop are never deleted.
+2. context views (the wider, redacted street) of cameras already reviewed, confirmed or rejected;
+3. best crops of cameras the reviewer rejected.
+A confirmed camera's best crop, and a pending camera's best crop and context view, are never deleted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..store import Store, StoreError
+from ..store.crops import PRUNE_ORDER
 from ..survey.observer import LoopStats
 from .health import free_mb
 from .settings import ServiceSettings
@@ -71,10 +73,10 @@ def prune_crops(
     """Delete crops by the policy above until ``target_free_mb`` is free (or nothing prunable is left)."""
     start = now_free = free(store.root)
     files = 0
-    for rejected in (False, True):
+    for kind in PRUNE_ORDER:
         if now_free >= target_free_mb:
             break
-        for crop in store.prunable_crops(rejected=rejected, keep_walk_id=keep_walk_id):
+        for crop in store.prunable_crops(kind, keep_walk_id=keep_walk_id):
             if now_free >= target_free_mb:
                 break
             try:

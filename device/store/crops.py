@@ -37,15 +37,25 @@ def crop_around(image: np.ndarray, box: Box) -> np.ndarray:
     return crop.copy()
 
 # Extra views of a camera (not its best crop) and pole crops, of finished walks, oldest walk first.
+PRUNE_ORDER = ("extra", "context", "rejected")  # what the storage guard deletes first
 _EXTRA_CROPS = """
-SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id FROM sightings s JOIN walks w ON w.id = s.walk_id
+SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id, 0 AS context FROM sightings s JOIN walks w ON w.id = s.walk_id
 WHERE s.crop IS NOT NULL AND w.status != 'running' AND s.walk_id IS NOT :keep
   AND (s.camera_id IS NULL OR s.crop IS NOT (SELECT c.best_crop FROM cameras c WHERE c.id = s.camera_id))
 ORDER BY w.started_at, w.id, s.id
 """
+# Context views (the wider, redacted street around a camera) of cameras already reviewed, either way, of finished
+# walks, oldest walk first: a context view is for deciding; once decided it is only more street kept on the card.
+_REVIEWED_CONTEXT = """
+SELECT NULL AS sighting_id, c.context_crop AS crop, c.id AS camera_id, 1 AS context FROM cameras c
+JOIN walks w ON w.id = c.walk_id
+WHERE c.context_crop IS NOT NULL AND c.review_state IN ('confirmed', 'rejected') AND w.status != 'running'
+  AND c.walk_id IS NOT :keep
+ORDER BY w.started_at, w.id, c.id
+"""
 # Best crops of cameras the reviewer rejected, of finished walks, oldest walk first.
 _REJECTED_BEST = """
-SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id FROM cameras c JOIN walks w ON w.id = c.walk_id
+SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id, 0 AS context FROM cameras c JOIN walks w ON w.id = c.walk_id
 WHERE c.best_crop IS NOT NULL AND c.review_state = 'rejected' AND w.status != 'running' AND c.walk_id IS NOT :keep
 ORDER BY w.started_at, w.id, c.id
 """
@@ -97,19 +107,22 @@ class CropFiles(Connection):
             raise StoreError(f"crop path outside the walk folder: {rel!r}")
         return target
 
-    def prunable_crops(self, *, rejected: bool, keep_walk_id: int | None = None) -> list[PrunableCrop]:
-        """Crops the storage guard may delete, in the order to delete them: the extra views (``rejected=False``) or
-        the best crops of rejected cameras; never of a running walk or of ``keep_walk_id``."""
-        sql = _REJECTED_BEST if rejected else _EXTRA_CROPS
+    def prunable_crops(self, kind: str, *, keep_walk_id: int | None = None) -> list[PrunableCrop]:
+        """Crops the storage guard may delete, of one ``kind`` (``PRUNE_ORDER``), in the order to delete them: the
+        extra views of sightings, the context views of reviewed cameras, the best crops of rejected cameras; never
+        of a running walk or of ``keep_walk_id``, never what a pending camera's review needs."""
+        sql = {"extra": _EXTRA_CROPS, "context": _REVIEWED_CONTEXT, "rejected": _REJECTED_BEST}[kind]
         return [
-            PrunableCrop(r["crop"], r["sighting_id"], r["camera_id"])
+            PrunableCrop(r["crop"], r["sighting_id"], r["camera_id"], context=bool(r["context"]))
             for r in self.db.query(sql, {"keep": keep_walk_id})
         ]
 
     def forget_crop(self, crop: PrunableCrop) -> None:
         """The crop file is gone: clear the rows that pointed at it."""
         with self.batch() as db:
-            if crop.sighting_id is not None:
+            if crop.context:
+                db.execute("UPDATE cameras SET context_crop = NULL WHERE id = ?", [crop.camera_id])
+            elif crop.sighting_id is not None:
                 db.execute("UPDATE sightings SET crop = NULL WHERE id = ?", [crop.sighting_id])
             else:
                 db.execute("UPDATE cameras SET best_crop = NULL WHERE id = ?", [crop.camera_id])

@@ -238,11 +238,13 @@ class PrivacyZoneRow:
 
 @dataclass(frozen=True, slots=True)
 class PrunableCrop:
-    """A crop file the storage guard may delete: an extra sighting crop, or the best crop of a rejected camera."""
+    """A crop file the storage guard may delete: an extra sighting crop, a reviewed camera's context view, or the
+    best crop of a rejected camera."""
 
     crop: str
     sighting_id: int | None = None
     camera_id: int | None = None
+    context: bool = False  # a camera's context view (``cameras.context_crop``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,8 @@ CROP = np.full((48, 64, 3), 128, np.uint8)
 
 
 def add_walk(store: Store, states: list[str], *, running: bool = False) -> dict[str, list[str]]:
-    """A walk with one camera per review state, each with a best crop and two extra crops; returns the crop paths
-    by role ("best:<state>", "extra")."""
+    """A walk with one camera per review state, each with a best crop, two extra crops and a context view; returns
+    the crop paths by role ("best:<state>", "context:<state>", "extra")."""
     walk_id = store.start_walk(source="test")
     if not running:
         store.end_walk(walk_id, "completed")
@@ -60,8 +60,10 @@ def add_walk(store: Store, states: list[str], *, running: bool = False) -> dict[
                         "crop": rel,
                     }
                 )
-            db["cameras"].update(cam_id, {"best_crop": paths[0]})
+            context = store.save_crop(walk_id, f"cam{track}_context", CROP)
+            db["cameras"].update(cam_id, {"best_crop": paths[0], "context_crop": context})
         crops.setdefault(f"best:{state}", []).append(paths[0])
+        crops.setdefault(f"context:{state}", []).append(context)
         crops["extra"] += paths[1:]
     return crops
 
@@ -102,12 +104,23 @@ def test_pruning_takes_old_extra_crops_first_and_never_a_confirmed_or_pending_be
     assert result.files == 3
     assert sum(not exists(store, r) for r in old["extra"]) == 3 and all(exists(store, r) for r in new["extra"])
 
-    # Ask for everything: all extras and rejected best crops of finished walks go; the rest stays.
-    prune_crops(store, 10_000, free=fake_free)
+    # Once the extras are gone, the context views of reviewed cameras go before any best crop.
+    extras = len(old["extra"] + new["extra"])
+    prune_crops(store, start + extras + 1, free=fake_free)
     assert not any(exists(store, r) for r in old["extra"] + new["extra"])
+    assert not exists(store, old["context:confirmed"][0])
+    assert all(exists(store, r) for r in old["best:rejected"] + new["best:rejected"])
+
+    # Ask for everything: extras, reviewed context views and rejected best crops of finished walks go; the rest stays.
+    prune_crops(store, 10_000, free=fake_free)
+    reviewed_context = [r for w in (old, new) for k in ("context:confirmed", "context:rejected") for r in w[k]]
+    assert not any(exists(store, r) for r in reviewed_context)
     assert not any(exists(store, r) for r in old["best:rejected"] + new["best:rejected"])
-    for rel in old["best:confirmed"] + new["best:confirmed"] + old["best:pending"]:
+    for rel in old["best:confirmed"] + new["best:confirmed"] + old["best:pending"] + old["context:pending"]:
         assert exists(store, rel)
+    for rel in current["best:pending"] + current["context:pending"] + current["extra"]:
+        assert exists(store, rel)  # the walk being recorded is never touched
+    assert all(c.context_crop is None for c in store.cameras() if c.review_state != "pending")
     # the walk being recorded is never touched
     assert all(exists(store, r) for r in current["extra"] + current["best:pending"])
     # the database no longer points at deleted files
