@@ -28,7 +28,7 @@ def _default_factory() -> Any:
     except ImportError as exc:
         raise CaptureError(
             "picamera2 is not available: on a Pi install python3-picamera2 with apt and create the venv with "
-            "--system-site-packages (see README)"
+            "--system-site-packages (see systemd/PI_GUIDE.md)"
         ) from exc
     return Picamera2()
 

@@ -15,7 +15,7 @@ import click
 from sousveillance import __version__
 from sousveillance.lazy import LazyGroup
 
-# name -> (module:attribute, one-line help). Keep in step with README "Commands".
+# name -> (module:attribute, one-line help). Keep in step with docs/commands.md (tests/test_docs.py checks it).
 COMMANDS: dict[str, tuple[str, str]] = {
     "survey": ("sousveillance.device.commands:survey", "Survey live from the Pi camera and gpsd until stopped."),
     "replay": ("sousveillance.device.commands:replay", "Run the survey loop on a recorded video and GPS track."),
