@@ -7,7 +7,8 @@ time per frame instead: every frame it runs the whole frame at a cheaper rectang
 ONE native-resolution tile of the band above the horizon (where cameras hang), the next tile on the next frame, so
 every part of the band is seen at native resolution every ``len(tiles)`` frames. Low-score candidates and fresh
 small finds get native-resolution crops on the following frames (``roi``). All of a frame's passes share one model
-input (``mosaic``): 640 wide, 1.15x the bare model's pixels. The tracker joins what each frame saw.
+input (``mosaic``): 640 wide, 1.10x the bare model's pixels (``ROTATE_COST``; 640x704 for 1920x1080). The tracker
+joins what each frame saw.
 
 ``bench detect`` measures what each schedule costs in time next to the bare model (the square 640x640 input).
 """
