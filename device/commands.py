@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from .capture import CaptureError, ImageFolderSource, VideoFileSource
 from sousveillance.config import ConfigError, load_config
+
+from .capture import CaptureError, ImageFolderSource, VideoFileSource
 from .detect import DetectorError
 from .gps.base import GpsError
 from .store import StoreError
@@ -93,14 +94,14 @@ def _open_frames(path: Path, max_frames: int | None):
 
 def replay_walk(video: Path, gps_file: Path | None, config, *, gps_offset: float = 0.0, video_start: datetime | None = None,
                 max_frames: int | None = None, progress: bool = True, detector=None):
-    from .gps.file import open_gps_file  # noqa: PLC0415
+    from .gps.file import open_gps_file
 
     fixes = open_gps_file(gps_file, offset_s=gps_offset) if gps_file else []
     source = _open_frames(video, max_frames)
     timing = align_recording(fixes, video_start)
     bar = None
     if progress and sys.stderr.isatty():
-        from tqdm import tqdm  # noqa: PLC0415
+        from tqdm import tqdm
 
         bar = tqdm(total=source.frame_count, unit="frame", desc=video.name, file=sys.stderr)
     try:
@@ -146,9 +147,8 @@ def replay(video, gpx, nmea, gps_offset, video_start, max_frames, no_progress, c
         if f and not f.exists():
             raise click.ClickException(f"GPS file not found: {f}")
     if video_start and video_start.tzinfo is None:
-        from datetime import timezone  # noqa: PLC0415
 
-        video_start = video_start.replace(tzinfo=timezone.utc)
+        video_start = video_start.replace(tzinfo=UTC)
     config = _config(config_path, **kw)
     store, result = _guard(replay_walk, video, gpx or nmea, config, gps_offset=gps_offset, video_start=video_start,
                            max_frames=max_frames, progress=not no_progress)
@@ -200,8 +200,8 @@ def survey(source, service, config_path, **kw):
     config = _config(config_path, **kw)
     if source:
         config.capture.source = source
-    from .service.storage import EXIT_LOW_DISK, LowDiskSpaceError  # noqa: PLC0415
-    from .service.live import run_live  # noqa: PLC0415
+    from .service.live import run_live
+    from .service.storage import EXIT_LOW_DISK, LowDiskSpaceError
 
     try:
         store, result = _guard(run_live, config, service=service)

@@ -13,7 +13,6 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-
 # top-level module -> the pip extra that installs it (pyproject.toml [project.optional-dependencies])
 EXTRA_OF = {
     "bpy": "synth",

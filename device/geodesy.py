@@ -83,7 +83,7 @@ def angle_diff(a: float | np.ndarray, b: float | np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _transformers(lat0: float, lon0: float) -> tuple[object, object]:
-    from pyproj import CRS, Transformer  # noqa: PLC0415
+    from pyproj import CRS, Transformer
 
     local = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")
     return (
@@ -113,7 +113,7 @@ class LocalFrame:
         self._fwd, self._inv = _transformers(self.lat0, self.lon0)
 
     @classmethod
-    def around(cls, latitudes: Sequence[float], longitudes: Sequence[float]) -> "LocalFrame":
+    def around(cls, latitudes: Sequence[float], longitudes: Sequence[float]) -> LocalFrame:
         """A frame centred near the mean of some points (a walk's positions), on a 0.001° grid so that the
         survey loop's many frames in one street share one pair of pyproj transformers (building one takes ~10 ms)."""
         if len(latitudes) == 0:

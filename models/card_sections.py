@@ -171,13 +171,13 @@ def validation(ev: dict[str, Any]) -> list[str]:
         f"| mAP50 / mAP50-95 (classes present) | {f(m['map50'])} / {f(m['map50_95'])} | | |",
         "",
         "Per class AP50 (boxes): " + ", ".join(f"{k} {f(v)} ({m['per_class_boxes'][k]})"
-                                               for k, v in m["per_class_ap50"].items()) + ".",  # fmt: skip
+                                               for k, v in m["per_class_ap50"].items()) + ".",
         "By box size (COCO areas): " + "; ".join(
             f"{s} {int(v['boxes'])} boxes, AP50 {f(v['ap50'])}, recall {f(v['recall'])}" for s, v in m["by_size"].items()
-        ) + ".",  # fmt: skip
+        ) + ".",
         "Threshold trade-off (conf: recall / FP per negative): " + ", ".join(
             f"{c}: {f(ev['recall_by_conf'][c], 2)} / {f(ev['fp_per_negative_by_conf'][c], 2)}" for c in ev["recall_by_conf"]
-        ) + ".",  # fmt: skip
+        ) + ".",
     ]
     absent = [k for k in ("dome", "ptz") if not m["per_class_boxes"].get(k)]
     if absent:

@@ -212,8 +212,8 @@ def eval_cmd(
     _need_train("eval")
     from dataclasses import asdict
 
-    from . import card as card_mod
     from . import PT_PATH
+    from . import card as card_mod
     from .evaluate import EvalSettings, evaluate, negative_images, validation_set
 
     weights = weights or PT_PATH
@@ -339,7 +339,7 @@ def export_cmd(
                  "matched": c.matched, "extra": c.extra, "max_conf_delta": c.max_conf_delta, "agrees": c.agrees,
                  "speed": speeds.get(c.format)}
                 for c in checks
-            ],  # fmt: skip
+            ],
             "notes": notes,
         },
     )

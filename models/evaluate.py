@@ -158,7 +158,7 @@ def predict(model: Any, image: np.ndarray, imgsz: int, conf: float, iou: float) 
     if r.boxes is None or len(r.boxes) == 0:
         return []
     xyxy, cf, cl = r.boxes.xyxy.cpu().numpy(), r.boxes.conf.cpu().numpy(), r.boxes.cls.cpu().numpy()
-    return [Box(*map(float, b), int(k), float(c)) for b, c, k in zip(xyxy, cf, cl)]
+    return [Box(*map(float, b), int(k), float(c)) for b, c, k in zip(xyxy, cf, cl, strict=True)]
 
 
 def measure_speed(model: Any, image: np.ndarray, imgsz: int, threads: int, runtime: str, runs: int = 10) -> Speed:
@@ -201,7 +201,7 @@ def read_image(path: Path) -> np.ndarray:
 def _best_score(truth: Box, res: ImageResult) -> str:
     """What the model made of a missed camera: its best camera score at IoU >= 0.5, or that it never boxed it."""
     cams = [b for b in res.predictions if b.class_id in CAMERA_IDS]
-    scores = [b.confidence for b, v in zip(cams, iou_matrix([truth], cams)[0]) if v >= 0.5]
+    scores = [b.confidence for b, v in zip(cams, iou_matrix([truth], cams)[0], strict=True) if v >= 0.5]
     return f", best score {max(scores):.2f}" if scores else ", never boxed"
 
 

@@ -162,7 +162,7 @@ def precision_at(images: list[ImageResult], classes: tuple[int, ...], conf: floa
     for im in images:
         truth = [b for b in im.truth if _select(b, classes)]
         preds = [b for b in im.predictions if _select(b, classes) and b.confidence >= conf]
-        c, t = _match(preds, truth, 0.5, [False] * len(truth), [False] * len(preds))
+        _c, t = _match(preds, truth, 0.5, [False] * len(truth), [False] * len(preds))
         tp += sum(t)
         n += len(t)
     return tp / n if n else float("nan")

@@ -6,7 +6,7 @@ import csv
 import json
 import logging
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ def ship(run_dir: Path, weights_dir: Path, name: str = "sousveillance-n", pick: 
     from ultralytics.utils.torch_utils import strip_optimizer
 
     strip_optimizer(str(dest))  # drops optimizer state and EMA duplicates: the shipped file is inference-only
-    stamp = datetime.now(timezone.utc).strftime("%Y.%m.%d")
+    stamp = datetime.now(UTC).strftime("%Y.%m.%d")
     rec = run_record(run_dir)
     version = f"{name} {stamp} ({rec['epochs']} epochs, {rec['imgsz']} px, init {Path(str(rec['init'])).stem})"
     if pick == "soup":

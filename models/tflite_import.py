@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def read_convolutions(path: Path) -> list[TfliteConv]:
         raise FileNotFoundError(f"TFLite model not found: {path}")
     it = _interpreter(path)
     tensors = {d["index"]: d for d in it.get_tensor_details()}
-    ops = it._get_ops_details()  # noqa: SLF001 (the interpreter's only graph view)
+    ops = it._get_ops_details()  # the interpreter's only graph view
     pad_input = {int(op["outputs"][0]): int(op["inputs"][0]) for op in ops if op["op_name"] == "PAD"}
     convs = []
     for op in ops:
@@ -94,7 +95,7 @@ def read_convolutions(path: Path) -> list[TfliteConv]:
         src, w_idx, b_idx = (int(i) for i in op["inputs"][:3])
         src = pad_input.get(src, src)  # explicit padding before stride-2 convs: key on the unpadded size
         src_shape, out_shape = tensors[src]["shape"], tensors[int(op["outputs"][0])]["shape"]
-        if len(src_shape) != 4 or src_shape[-1] == 16 and src_shape[1] == 4:  # DFL: [1, 4, anchors, 16]
+        if len(src_shape) != 4 or (src_shape[-1] == 16 and src_shape[1] == 4):  # DFL: [1, 4, anchors, 16]
             continue
         wd = tensors[w_idx]
         raw = it.get_tensor(w_idx)
@@ -141,8 +142,8 @@ def _torch_convs_in_order(model: Any, imgsz: int) -> list[tuple[Any, tuple[Any, 
 
 def _mappable_convs(model: Any) -> list[Any]:
     """Every ``nn.Conv2d`` except the fixed DFL one: the convs inside ``Conv`` blocks and the head's last layers."""
-    from ultralytics.nn.modules.block import DFL
     from torch import nn
+    from ultralytics.nn.modules.block import DFL
 
     dfl = {id(m.conv) for m in model.modules() if isinstance(m, DFL)}
     return [m for m in model.modules() if isinstance(m, nn.Conv2d) and id(m) not in dfl]
@@ -299,14 +300,14 @@ def coco_names(metadata: Path) -> dict[int, str]:
 def save_checkpoint(model: Any, path: Path, source: Path) -> Path:
     """Save in Ultralytics' checkpoint layout so ``YOLO(path)`` and ``train(pretrained=path)`` load it."""
     from copy import deepcopy
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import torch
     import ultralytics
 
     path.parent.mkdir(parents=True, exist_ok=True)
     ckpt = {
-        "date": datetime.now(timezone.utc).isoformat(),
+        "date": datetime.now(UTC).isoformat(),
         "version": ultralytics.__version__,
         "license": "AGPL-3.0 (weights dequantised from the Ultralytics YOLOv8n COCO TFLite export)",
         "docs": f"imported from {source.name} by sousveillance.models.tflite_import",

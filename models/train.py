@@ -17,9 +17,10 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .paths import offline_env, runs_dir, ultralytics_asset
 
@@ -117,7 +118,7 @@ def _new_class_outputs(model: Any, nc: int) -> None:
     import torch
 
     head = model.model[-1]
-    for branch, stride in zip(head.cv3, head.stride):
+    for branch, stride in zip(head.cv3, head.stride, strict=True):
         old = branch[-1]
         new = torch.nn.Conv2d(old.in_channels, nc, 1)
         new.bias.data[:] = math.log(5 / nc / (640 / float(stride)) ** 2)  # Ultralytics' class prior (Detect.bias_init)
@@ -140,7 +141,7 @@ def _resumable(last: Path) -> bool:
 
     try:
         ckpt = torch.load(last, map_location="cpu", weights_only=False)
-    except Exception as exc:  # a truncated file from a killed process: start again
+    except Exception as exc:  # noqa: BLE001 - a truncated file from a killed process: start again
         log.warning("cannot read %s (%s): starting a new run", last, exc)
         return False
     return ckpt.get("optimizer") is not None and int(ckpt.get("epoch", -1)) >= 0
@@ -182,30 +183,30 @@ def train(
             if not Path(s.init).is_file():
                 raise FileNotFoundError(f"initial weights not found: {s.init}")
             pretrained = s.init
-        args = dict(
-            data=str(s.data),
-            epochs=s.epochs,
-            imgsz=s.imgsz,
-            batch=s.batch,
-            device=device,
-            workers=s.workers,
-            project=str(project),
-            name=s.name,
-            exist_ok=True,
-            pretrained=pretrained,
-            patience=s.patience,
-            seed=s.seed,
-            fraction=s.fraction,
-            cache="ram",
-            plots=False,
-            amp=device != "cpu",
-            verbose=False,
+        args = {
+            "data": str(s.data),
+            "epochs": s.epochs,
+            "imgsz": s.imgsz,
+            "batch": s.batch,
+            "device": device,
+            "workers": s.workers,
+            "project": str(project),
+            "name": s.name,
+            "exist_ok": True,
+            "pretrained": pretrained,
+            "patience": s.patience,
+            "seed": s.seed,
+            "fraction": s.fraction,
+            "cache": "ram",
+            "plots": False,
+            "amp": device != "cpu",
+            "verbose": False,
             # small, far cameras: keep mosaic (it shrinks objects) and scale jitter; no vertical flips (cameras hang)
-            mosaic=1.0,
-            scale=0.5,
-            fliplr=0.5,
-            flipud=0.0,
-        )
+            "mosaic": 1.0,
+            "scale": 0.5,
+            "fliplr": 0.5,
+            "flipud": 0.0,
+        }
         if s.hours:
             args["time"] = s.hours
         log.info("training %s (%s recipe, %s): %s", s.name, s.recipe, s.arch, args)

@@ -71,7 +71,7 @@ def sync(db: Path | None, server: str | None, status: bool) -> None:
     sys.exit(code)
 
 
-def exit_status(report) -> int:  # noqa: ANN001 - a SyncReport (imported lazily)
+def exit_status(report) -> int:  # a SyncReport (imported lazily)
     """0 everything sent; 1 the server refused the device token; ``EXIT_QUEUED`` (75) cameras are still queued."""
     if report.refused:
         return 1

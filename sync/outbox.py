@@ -27,7 +27,7 @@ class OutboxItem:
     attempts: int
 
     @classmethod
-    def of(cls, row: OutboxRow) -> "OutboxItem":
+    def of(cls, row: OutboxRow) -> OutboxItem:
         crop = row.feature["properties"].get("crop")
         action = {"pending": "camera", "retract": "retract"}.get(row.state, "crop")
         return cls(row.camera_uuid, action, row.feature, crop["path"] if crop else None, row.attempts)

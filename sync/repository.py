@@ -52,7 +52,7 @@ def _outbox_row(r: dict[str, Any]) -> OutboxRow:
 
 class SyncRepository(Connection):
     @classmethod
-    def beside(cls, store: Store) -> "SyncRepository":
+    def beside(cls, store: Store) -> SyncRepository:
         """The sync tables of the walk database ``store`` has open."""
         return cls(store.path)
 

@@ -90,7 +90,7 @@ class Uploader:
         self.client.close()
         self.records.close()
 
-    def __enter__(self) -> "Uploader":
+    def __enter__(self) -> Uploader:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -124,7 +124,7 @@ def survey_date(stamp: str | None) -> str | None:
         when = datetime.fromisoformat(stamp or "")
     except ValueError:
         return None
-    return (when.astimezone(timezone.utc) if when.tzinfo else when).date().isoformat()
+    return (when.astimezone(UTC) if when.tzinfo else when).date().isoformat()
 
 
 def canonical(feature: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ class Box:
     north: float
     east: float
 
-    def grown(self, margin_m: float) -> "Box":
+    def grown(self, margin_m: float) -> Box:
         dlat = margin_m / 111_320
         dlon = margin_m / (111_320 * max(math.cos(math.radians((self.south + self.north) / 2)), 0.01))
         return Box(self.south - dlat, self.west - dlon, self.north + dlat, self.east + dlon)
@@ -170,7 +170,7 @@ def build(extract: str | Path, db: str | Path, out: str | Path | None = None, *,
         "type": "FeatureCollection",
         "bbox": [round(box.west, 6), round(box.south, 6), round(box.east, 6), round(box.north, 6)],
         "source": extract.name, "attribution": "© OpenStreetMap contributors (ODbL)",
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "features": features,
     }
     tmp = out.with_name(out.name + ".tmp")

@@ -45,7 +45,7 @@ class Basemap:
     shapes: int
 
     @classmethod
-    def load(cls, path: str | Path) -> "Basemap":
+    def load(cls, path: str | Path) -> Basemap:
         path = Path(path).expanduser()
         try:
             body = path.read_bytes()

@@ -121,8 +121,9 @@ def _band(value: float, bands: tuple) -> int:
 
 
 def run_walk_once(walk: Walk, model, schedule: str, workdir: Path, *, gate_m: float, max_frames: int | None) -> Tally:
-    from ..commands import replay_walk  # noqa: PLC0415
-    from sousveillance.config import load_config  # noqa: PLC0415
+    from sousveillance.config import load_config
+
+    from ..commands import replay_walk
 
     config = load_config(None, {"store.database": str(workdir / f"{walk.name}-{schedule}.db"),
                                 "detector.schedule": schedule})
@@ -206,8 +207,8 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
       sousveillance bench detect --walks ~/.cache/sousveillance/walks --schedule whole --schedule rotate
       sousveillance bench detect --model runs/new/weights/best_ncnn_model --json
     """
-    from ..commands import SAMPLE_WALK  # noqa: PLC0415
-    from ..detect import DetectorError, open_detector  # noqa: PLC0415
+    from ..commands import SAMPLE_WALK
+    from ..detect import DetectorError, open_detector
 
     folders = [] if no_sample else [SAMPLE_WALK]
     for root in walk_dirs:
@@ -255,7 +256,7 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
 
 
 def _first_frame(walk: Walk):
-    import cv2  # noqa: PLC0415
+    import cv2
 
     cap = cv2.VideoCapture(str(walk.video))
     ok, image = cap.read()

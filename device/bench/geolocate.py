@@ -36,8 +36,8 @@ class WalkScore:
 
 def score_walk(sim, workdir: Path, profile, *, reheading: bool = True) -> WalkScore:
     from ..geo import GeoSettings, finalize_walk
-    from ..geodesy import angle_diff
     from ..geo.simworld import write_walk
+    from ..geodesy import angle_diff
     from ..store import Store
 
     out = WalkScore()

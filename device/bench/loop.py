@@ -66,9 +66,10 @@ def loop(video, gps_file, frames, model, imgsz, backend, threads, schedule):
       sousveillance bench loop --frames 100
       sousveillance bench loop --schedule whole
     """
-    from ..commands import SAMPLE_WALK, replay_walk  # noqa: PLC0415
-    from sousveillance.config import load_config  # noqa: PLC0415
-    from ..detect import open_detector  # noqa: PLC0415
+    from sousveillance.config import load_config
+
+    from ..commands import SAMPLE_WALK, replay_walk
+    from ..detect import open_detector
 
     if threads:
         require("torch", "train", "--threads (PyTorch's thread count)").set_num_threads(threads)

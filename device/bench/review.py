@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CHROMIUM = Path("/usr/bin/chromium")
 START = (43.29650, 5.37010)  # a walk along a Marseille street
-T0 = datetime(2026, 5, 9, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 9, 9, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ def build_walk(path: Path, truths: list[Truth] | tuple[Truth, ...] = TRUTHS) -> 
     store = Store(path)
     walk_id = store.start_walk(source="bench", device_id="bench", model="sousveillance-n")
     fixes = [Fix(float(i), T0 + timedelta(seconds=i), START[0] + i * 0.00002, START[1] - i * 0.00001, eph=4.0)
-             for i in range(0, 24 * 30)]
+             for i in range(24 * 30)]
     store.add_fixes(walk_id, fixes)
     ids = []
     rng = np.random.default_rng(7)
@@ -121,7 +121,7 @@ def run(db: Path, walk_id: int, ids: list[int], truths=TRUTHS, profiles=None) ->
     from ..review.settings import DEFAULT_PROFILES
 
     profiles = list(DEFAULT_PROFILES if profiles is None else profiles)
-    truth_of = dict(zip(ids, truths))
+    truth_of = dict(zip(ids, truths, strict=False))
     server, thread, base = _serve(db, profiles)
     taps = profile_taps = 0
     try:

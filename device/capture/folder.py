@@ -36,7 +36,7 @@ def load_image(path: Path) -> tuple[np.ndarray, bytes]:
 
     Shared by every folder of images: a folder walk (``ImageFolderSource``) and photo labelling.
     """
-    import cv2  # noqa: PLC0415
+    import cv2
 
     try:
         size = path.stat().st_size

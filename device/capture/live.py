@@ -15,7 +15,7 @@ def open_camera(cap: CaptureSettings) -> FrameSource:
     if cap.source == "standin":
         if not cap.standin_video:
             raise CaptureError("capture.source = 'standin' needs capture.standin_video")
-        from .standin import VideoPicamera2  # noqa: PLC0415
+        from .standin import VideoPicamera2
 
         factory = lambda: VideoPicamera2(cap.standin_video)  # noqa: E731
     return Picamera2Source(width=cap.width, height=cap.height, fps=cap.fps, factory=factory)

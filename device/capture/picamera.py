@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..types import Frame
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def _default_factory() -> Any:
     try:
-        from picamera2 import Picamera2  # noqa: PLC0415 - platform-only library
+        from picamera2 import Picamera2  # platform-only library
     except ImportError as exc:
         raise CaptureError(
             "picamera2 is not available: on a Pi install python3-picamera2 with apt and create the venv with "
@@ -69,14 +69,14 @@ class Picamera2Source:
         while not self._closed:
             try:
                 (image,), metadata = self._cam.capture_arrays(["main"])
-            except Exception as exc:  # noqa: BLE001 - libcamera raises bare RuntimeErrors
+            except Exception as exc:  # libcamera raises bare RuntimeErrors
                 if self._closed:
                     return
                 raise CaptureError(f"the Pi camera stopped delivering frames: {exc}") from exc
             sensor_ns = metadata.get("SensorTimestamp")
             # SensorTimestamp is CLOCK_BOOTTIME in ns; move it onto the monotonic timeline the GPS uses.
             t = sensor_ns / 1e9 - self._clock_offset if sensor_ns else time.monotonic()
-            yield Frame(image=image, index=index, t=t, utc=datetime.now(timezone.utc), metadata=dict(metadata))
+            yield Frame(image=image, index=index, t=t, utc=datetime.now(UTC), metadata=dict(metadata))
             index += 1
 
     def close(self) -> None:
@@ -84,5 +84,5 @@ class Picamera2Source:
         try:
             self._cam.stop()
             self._cam.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.debug("picamera2 close failed", exc_info=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cv2
 
@@ -33,7 +33,7 @@ class WebcamSource:
                 if self._closed:
                     return
                 raise CaptureError("the USB webcam stopped delivering frames")
-            yield Frame(image=image, index=index, t=t, utc=datetime.now(timezone.utc))
+            yield Frame(image=image, index=index, t=t, utc=datetime.now(UTC))
             index += 1
 
     def close(self) -> None:

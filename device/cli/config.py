@@ -20,10 +20,9 @@ from sousveillance.device.capture.settings import CaptureSettings
 from sousveillance.device.detect.settings import DetectorSettings
 from sousveillance.device.geo.settings import GeoSettings
 from sousveillance.device.gps.settings import GpsSettings
-from sousveillance.device.store.settings import PrivacySettings
 from sousveillance.device.review.settings import ReviewSettings
 from sousveillance.device.service.settings import ServiceSettings
-from sousveillance.device.store.settings import StoreSettings
+from sousveillance.device.store.settings import PrivacySettings, StoreSettings
 from sousveillance.device.track.settings import TrackerSettings
 from sousveillance.sync.settings import SyncSettings
 

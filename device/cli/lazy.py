@@ -14,6 +14,7 @@ import click
 
 from sousveillance.device.extras import EXTRA_OF, MissingExtraError, install_hint
 
+
 class LazyGroup(click.Group):
     """A click group with ``lazy={name: ("module:attribute", one-line help)}`` next to its ordinary commands."""
 
@@ -37,7 +38,7 @@ class LazyGroup(click.Group):
             return unavailable(f"{ctx.command_path} {name}", name, help_text, exc.name)
         return getattr(module, attr)
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201 - whatever the command returns
+    def invoke(self, ctx: click.Context):  # whatever the command returns
         # A command that needs a library of an extra the user did not install: one line naming the extra, exit 1.
         try:
             return super().invoke(ctx)

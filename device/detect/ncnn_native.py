@@ -39,7 +39,7 @@ class NcnnDetector:
         if not is_ncnn_model(path):
             raise DetectorError(f"not an NCNN model folder (model.ncnn.param + metadata.yaml): {path}")
         try:
-            import ncnn  # noqa: PLC0415 - native runtime, only when this backend is chosen
+            import ncnn  # native runtime, only when this backend is chosen
         except ImportError as exc:
             raise DetectorError("the ncnn package is not installed (pip install ncnn)") from exc
         meta = yaml.safe_load((path / "metadata.yaml").read_text())

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .settings import DEFAULT_SCHEDULE, SCHEDULES  # the names live with the setting; re-exported here
+from .settings import SCHEDULES  # the names live with the setting; re-exported here
 
 BAND = 0.65  # tiles cover the top 65 % of the frame: cameras hang above the horizon, the ground is below it
 TILE_OVERLAP_PX = 64  # a camera narrower than this is whole in at least one tile
@@ -128,7 +128,7 @@ def plan_for(schedule: str, width: int, height: int, model_hw: tuple[int, int] =
     if schedule == "whole":
         return Plan(Pass("whole", whole_region, model_hw), (), every_frame=True)
     if schedule.startswith("tiles-"):
-        from .tiling import tiles_for  # noqa: PLC0415 - the old static grid, kept as it was
+        from .tiling import tiles_for  # the old static grid, kept as it was
 
         grid = tiles_for(width, height, int(schedule.split("-")[1]))
         tiles = tuple(Pass("tile", Region(t.x0, t.y0, t.x1, t.y1), model_hw) for t in grid)

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def resolve_model(path: str | os.PathLike | None) -> Path:
     if path is None:
-        from ...models import default_model_path  # noqa: PLC0415
+        from ...models import default_model_path
 
         resolved = default_model_path()
     else:
@@ -47,7 +47,7 @@ class YoloDetector:
         YOLO = require("ultralytics", "train", purpose).YOLO
         try:
             self._model = YOLO(str(path), task="detect")
-        except Exception as exc:  # noqa: BLE001 - ultralytics raises many kinds
+        except Exception as exc:  # ultralytics raises many kinds
             raise DetectorError(f"cannot load model {path}: {exc}") from exc
         self.model_path = str(path)
         self.imgsz, self.conf, self.iou = imgsz, conf, iou
@@ -77,7 +77,7 @@ class YoloDetector:
         classes = boxes.cls.cpu().numpy().astype(int)
         return [
             Detection(float(b[0]), float(b[1]), float(b[2]), float(b[3]), float(c), int(k), self.names.get(int(k), str(k)))
-            for b, c, k in zip(xyxy, confs, classes)
+            for b, c, k in zip(xyxy, confs, classes, strict=True)
         ]
 
     def detect(self, image: np.ndarray) -> list[Detection]:

@@ -21,14 +21,14 @@ if TYPE_CHECKING:
     from .walk import FinalizeReport
 
 
-def default_locator(profile: CameraProfile | None = None) -> "TriangulatingLocator":
+def default_locator(profile: CameraProfile | None = None) -> TriangulatingLocator:
     """The locator the survey loop uses when a track ends: triangulation, falling back to the range estimate."""
     from .triangulate import TriangulatingLocator
 
     return TriangulatingLocator(profile)
 
 
-def finalize_walk(store: Any, walk_id: int, params: GeoSettings | None = None) -> "FinalizeReport":
+def finalize_walk(store: Any, walk_id: int, params: GeoSettings | None = None) -> FinalizeReport:
     """Re-place, de-duplicate and annotate all cameras of a finished walk (see ``finalize.finalize_walk``)."""
     from .finalize import finalize_walk as run
 

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import Box
 from ..geodesy import angle_diff
-
+from ..types import Box
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,7 @@ class _Group:
         """Information-weighted mean of the members and its covariance."""
         info = [np.linalg.inv(m.covariance() + 0.01 * np.eye(2)) for m in self.members]
         cov = np.linalg.inv(sum(info))
-        return cov @ sum(i @ np.array([m.east, m.north]) for i, m in zip(info, self.members)), cov
+        return cov @ sum(i @ np.array([m.east, m.north]) for i, m in zip(info, self.members, strict=True)), cov
 
     def classes(self) -> set[str]:
         return {m.class_name for m in self.members}

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from ..geodesy import offset
 from ..types import Located, Sighting
-from .lens import CameraProfile, PROFILES
+from .lens import PROFILES, CameraProfile
 
 # Typical visible width in metres of each class, seen from the street (for the range guess).
 TYPICAL_WIDTH_M = {"dome": 0.16, "fixed": 0.28, "ptz": 0.24, "pole": 0.15}

@@ -10,9 +10,10 @@ comes out are the ``Fix`` and ``Sighting`` values the survey loop would have pro
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from ..types import CLASS_NAMES, Detection, Fix, Position, Sighting
 from .lens import PROFILES, CameraProfile, bearing_to
 
 BERLIN = (52.5200, 13.4050)  # Alexanderplatz area: the bench's city frame
-START_UTC = datetime(2026, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
+START_UTC = datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC)
 LENS_HEIGHT_M = 1.5
 SIZE_M = {"dome": (0.16, 0.12), "ptz": (0.24, 0.30), "fixed": (0.10, 0.11)}  # visible (width, height)
 BULLET_LENGTH_M = 0.30
@@ -203,7 +204,7 @@ def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile 
     runs: list[tuple[str, list[tuple[int, tuple]]]] = []
     for key, dets in seen.items():
         current = [dets[0]]
-        for prev, det in zip(dets, dets[1:]):
+        for prev, det in itertools.pairwise(dets):
             if (det[0] - prev[0]) * dt > cfg.track_gap_s:
                 runs.append((key, current))
                 current = []

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import uuid as uuidlib
 from collections.abc import Sequence
 
 import numpy as np
 
+from ..geodesy import bearing_of
 from ..types import CAMERA_CLASSES
 from .lens import PROFILES, CameraProfile
-from ..geodesy import bearing_of
 from .simulate import SimWalk, TrueObject, World
 
 
@@ -35,7 +36,7 @@ def city_world(seed: int, *, walk_back: bool = True) -> World:
         scale = float(rng.uniform(0.8, 1.25))
         objects.append(TrueObject(key or f"c{count}", cls, float(e), float(n), float(h), float(facing % 360), mount, scale))
 
-    for leg, (a, b) in enumerate(zip(out, out[1:])):
+    for leg, (a, b) in enumerate(itertools.pairwise(out)):
         u, left, length = _leg_frame(a, b)
         along = rng.uniform(10, 25)
         while along < length - 8:

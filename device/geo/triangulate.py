@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..geodesy import LocalFrame, angle_diff, bearing_of, unit
 from ..types import Located, Sighting
 from .lens import PROFILES, CameraProfile
-from ..geodesy import LocalFrame, angle_diff, bearing_of, unit
 from .locator import MAX_RANGE_M, RangeLocator, range_guess
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class TriangulatingLocator:
         a_data = np.zeros((3, 3))
         e = t = np.zeros(n)
         sigma2 = np.ones(n)
-        for i in range(7):
+        for _ in range(7):
             delta = point[None, :] - p
             t = np.einsum("ij,ij->i", delta, d)
             e = np.abs(d[:, 0] * delta[:, 1] - d[:, 1] * delta[:, 0])

@@ -15,7 +15,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,7 @@ class FinalizeReport:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class WalkGeometry:
@@ -127,7 +127,7 @@ class WalkGeometry:
             info = [np.linalg.inv(sol.covariance() + 0.01 * np.eye(2)) for sol in placed]
             en = [np.array(self.local(sol.located.latitude, sol.located.longitude)) for sol in placed]
             fused = np.linalg.inv(sum(info))
-            e, n = fused @ sum(i @ x for i, x in zip(info, en))
+            e, n = fused @ sum(i @ x for i, x in zip(info, en, strict=True))
             lat, lon = (float(v) for v in self.frame.to_wgs84(e, n))
             unc = radius(fused)
         self.covariances[tuple(sorted(camera_ids))] = fused

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from ..types import Fix
@@ -39,12 +39,12 @@ class GpsSource(Protocol):
 def utc_to_t(utc: datetime) -> float:
     """POSIX seconds of a UTC time; a naive datetime counts as UTC."""
     if utc.tzinfo is None:
-        utc = utc.replace(tzinfo=timezone.utc)
+        utc = utc.replace(tzinfo=UTC)
     return utc.timestamp()
 
 
 def t_to_utc(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=timezone.utc)
+    return datetime.fromtimestamp(t, tz=UTC)
 
 
 def rebase(fixes: Iterable[Fix], t0: float) -> list[Fix]:

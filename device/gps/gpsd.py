@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..types import Fix
 
@@ -60,7 +60,7 @@ def _parse_utc(text: object) -> datetime | None:
         utc = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return utc if utc.tzinfo else utc.replace(tzinfo=timezone.utc)
+    return utc if utc.tzinfo else utc.replace(tzinfo=UTC)
 
 
 def tpv_to_fix(tpv: dict, t: float) -> Fix | None:

@@ -12,7 +12,7 @@ import logging
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..types import Fix
@@ -66,8 +66,8 @@ def _parse_time(text: str) -> datetime | None:
     except ValueError:
         return None
     if utc.tzinfo is None:
-        return utc.replace(tzinfo=timezone.utc)
-    return utc.astimezone(timezone.utc)
+        return utc.replace(tzinfo=UTC)
+    return utc.astimezone(UTC)
 
 
 def _parse(path: Path) -> ET.Element:
@@ -134,7 +134,7 @@ def read_gpx(path: str | Path, offset_s: float = 0.0) -> list[Fix]:
 
 
 def _iso(utc: datetime) -> str:
-    utc = utc.astimezone(timezone.utc) if utc.tzinfo else utc
+    utc = utc.astimezone(UTC) if utc.tzinfo else utc
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

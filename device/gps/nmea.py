@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ..types import Fix
@@ -176,15 +176,15 @@ def _fix_times(epochs: list[_Epoch]) -> list[tuple[datetime | None, float]]:
             day += 1
         offsets.append(day)
         prev = e.tod
-    anchors = [(e.date - timedelta(days=o)) for e, o in zip(epochs, offsets) if e.date is not None]
+    anchors = [(e.date - timedelta(days=o)) for e, o in zip(epochs, offsets, strict=True) if e.date is not None]
     if not anchors:
-        return [(None, o * 86400.0 + e.tod) for e, o in zip(epochs, offsets)]
+        return [(None, o * 86400.0 + e.tod) for e, o in zip(epochs, offsets, strict=True)]
     base = anchors[0]
     out: list[tuple[datetime | None, float]] = []
-    for e, o in zip(epochs, offsets):
+    for e, o in zip(epochs, offsets, strict=True):
         if e.date is not None:
             base = e.date - timedelta(days=o)
-        midnight = datetime.combine(base + timedelta(days=o), datetime.min.time(), tzinfo=timezone.utc)
+        midnight = datetime.combine(base + timedelta(days=o), datetime.min.time(), tzinfo=UTC)
         utc = midnight + timedelta(seconds=e.tod)
         out.append((utc, utc_to_t(utc)))
     return out
@@ -204,7 +204,7 @@ def read_nmea(path: str | Path) -> list[Fix]:
     if epochs and times[0][0] is None:
         log.warning("%s: no RMC/ZDA date in the log; fixes carry no UTC, t counts from the first day", path.name)
     fixes: list[Fix] = []
-    for e, (utc, t) in zip(epochs, times):
+    for e, (utc, t) in zip(epochs, times, strict=True):
         if e.invalid or e.latitude is None or e.longitude is None:
             continue
         mode = e.gsa_mode if e.gsa_mode is not None else (3 if e.altitude is not None else 2)
@@ -237,7 +237,7 @@ def nmea_sentences(fix: Fix) -> list[str]:
     """``$GPGGA``, ``$GPRMC`` and (with an error estimate) ``$GPGST`` lines for one fix."""
     utc = fix.utc if fix.utc is not None else t_to_utc(fix.t)
     if utc.tzinfo is None:
-        utc = utc.replace(tzinfo=timezone.utc)
+        utc = utc.replace(tzinfo=UTC)
     utc = t_to_utc(round(utc.timestamp() * 1000) / 1000)
     hms = f"{utc:%H%M%S}.{utc.microsecond // 1000:03d}"
     lat, ns = _fmt_coord(fix.latitude, 2, "NS")

@@ -14,6 +14,7 @@ after the walk, so it does not lag behind a turn), ``course_near`` and ``turn`` 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from bisect import bisect_left, bisect_right
@@ -121,7 +122,7 @@ class GpsTrack:
     def _rebuild_distances(self) -> None:
         self._path_cache = None
         self._dist = [0.0] if self._fixes else []
-        for a, b in zip(self._fixes, self._fixes[1:]):
+        for a, b in itertools.pairwise(self._fixes):
             step = math.hypot(*local_offset_m(a.latitude, a.longitude, b.latitude, b.longitude))
             self._dist.append(self._dist[-1] + step)
 
@@ -245,7 +246,7 @@ class GpsTrack:
             self._path_cache = _Path(
                 t=np.array(self._ts, dtype=float), e=e, n=n,
                 eph=np.array([f.eph if f.eph is not None else np.nan for f in fixes], dtype=float),
-                course=np.array([f.course if m else np.nan for f, m in zip(fixes, moving)], dtype=float),
+                course=np.array([f.course if m else np.nan for f, m in zip(fixes, moving, strict=True)], dtype=float),
                 s=np.concatenate([[0.0], np.cumsum(step)]) if fixes else np.zeros(0),
             )
         return self._path_cache

@@ -27,7 +27,7 @@ class Address:
 def interface_addresses() -> list[Address]:
     """This machine's non-loopback IPv4 addresses, one per interface that has one, in interface order."""
     try:
-        import fcntl  # noqa: PLC0415  (POSIX only)
+        import fcntl  # POSIX only
 
         names = [name for _, name in socket.if_nameindex()]
     except (ImportError, OSError) as exc:

@@ -24,8 +24,8 @@ from starlette.templating import Jinja2Templates
 from ...sync.export import EXTENSIONS, FORMATS, MEDIA_TYPES, device_cameras, render
 from ..basemap import Basemap, BasemapError
 from ..geo.settings import GeoSettings
-from ..store.settings import PrivacySettings
 from ..store import Store, StoreError
+from ..store.settings import PrivacySettings
 from . import decisions, queries, zones
 from .photos import photo_routes
 from .security import Guard, GuardMiddleware
@@ -76,7 +76,7 @@ def field_status(db_path: Path) -> dict[str, Any] | None:
         return None
     try:
         status = status_of(db_path)
-    except Exception as exc:  # the status line must never break the review page
+    except Exception as exc:  # noqa: BLE001 - the status line must never break the review page
         log.warning("field status unavailable: %s", exc)
         return {"line": "status unavailable"}
     if is_dataclass(status):

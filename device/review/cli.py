@@ -56,11 +56,12 @@ def review(db, host, port, read_only, create, tls, tiles, basemap, osm_tiles, zo
     asks for. A database that does not exist is refused unless --create.
     """
     from sousveillance.config import ConfigError, load_config
+
+    from ..basemap import BasemapError
     from ..store import StoreError
     from .addresses import review_urls
     from .app import build_app
     from .security import is_loopback
-    from ..basemap import BasemapError
     from .tiles import TilesError
     from .tls import TlsError, default_folder, device_certificate
 

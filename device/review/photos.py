@@ -76,7 +76,7 @@ def parse_box(payload: Any, photo: PhotoRow) -> Box:
 
 
 def _photo_image(store: Store, photo: PhotoRow):
-    import cv2  # noqa: PLC0415
+    import cv2
 
     image = cv2.imread(str(store.resolve_frame(photo.frame)))
     if image is None:

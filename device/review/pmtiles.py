@@ -82,7 +82,7 @@ class Directory:
     entries: list[Entry]
 
     @classmethod
-    def parse(cls, data: bytes) -> "Directory":
+    def parse(cls, data: bytes) -> Directory:
         entries = parse_directory(data)
         return cls([e.tile_id for e in entries], entries)
 

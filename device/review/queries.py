@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..geodesy import distance_m
-from ..store.settings import PrivacyZone
-from ..store.zones import trim_track
 from ..store import CameraRow, Store, WalkRow
 from ..store.db import parse_utc
+from ..store.settings import PrivacyZone
+from ..store.zones import trim_track
 from ..types import Fix
 from .strip import flags
 

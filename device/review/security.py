@@ -69,7 +69,7 @@ class Guard:
     clock: Callable[[], float] = time.monotonic
 
     @classmethod
-    def for_host(cls, host: str, *, pin: str | None = None, read_only: bool = False) -> "Guard":
+    def for_host(cls, host: str, *, pin: str | None = None, read_only: bool = False) -> Guard:
         if is_loopback(host):
             return cls(pin=None, read_only=read_only, allowed_hosts=("127.0.0.1", "localhost", "[::1]", "::1"))
         return cls(pin=pin or f"{secrets.randbelow(10**6):06d}", read_only=read_only)

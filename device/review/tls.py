@@ -41,7 +41,7 @@ class Certificate:
     sha256: str  # "AB:CD:...", as browsers show it
 
     @classmethod
-    def read(cls, cert: Path, key: Path) -> "Certificate":
+    def read(cls, cert: Path, key: Path) -> Certificate:
         try:
             der = ssl.PEM_cert_to_DER_cert(cert.read_text(encoding="ascii"))
         except (OSError, ValueError, UnicodeDecodeError) as exc:

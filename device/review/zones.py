@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..store.settings import PrivacyZone
 from ..store import StoreError
+from ..store.settings import PrivacyZone
 
 log = logging.getLogger(__name__)
 

@@ -36,6 +36,7 @@ def status(as_json: bool, db_path: Path | None, config_path: Path | None) -> Non
     Exits with status 1 when the status carries a warning (low disk, no fix, hot, throttled, survey stuck).
     """
     from sousveillance.config import ConfigError, load_config
+
     from .status import field_status
 
     try:

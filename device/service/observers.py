@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sousveillance.config import Config
+
 from ..survey.observer import SurveyObserver
 from .notify import NotifyObserver, SystemdNotifier
 from .status import StatusObserver

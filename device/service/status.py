@@ -15,12 +15,12 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..store.identity import device_pseudonym, read_pseudonym
 from ..store import Store, StoreError
+from ..store.identity import device_pseudonym, read_pseudonym
 from ..survey.observer import LoopStats
 from .health import cpu_temperature_c, free_mb, throttling
 from .notify import FIX_NAMES
@@ -132,7 +132,7 @@ def field_status(
         st.fix_mode = published.get("fix_mode")
         updated = float(published.get("updated_at") or 0)
         st.age_s = round(max(0.0, now - updated), 1)
-        st.updated_at = datetime.fromtimestamp(updated, tz=timezone.utc).isoformat(timespec="seconds")
+        st.updated_at = datetime.fromtimestamp(updated, tz=UTC).isoformat(timespec="seconds")
         st.state = published.get("state", "recording")
         st.message = str(published.get("message") or "")
         if st.state in ("recording", "starting") and st.age_s > s.status_stale_s:

@@ -14,7 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,11 @@ class DiskFullError(StoreError):
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds") if dt else None
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds") if dt else None
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -155,7 +155,7 @@ class Connection:
         except sqlite3.Error:  # pragma: no cover - closing a broken connection
             pass
 
-    def __enter__(self):  # noqa: ANN204 - the subclass
+    def __enter__(self):  # the subclass
         return self
 
     def __exit__(self, *exc: object) -> None:

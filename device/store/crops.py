@@ -29,7 +29,7 @@ def crop_around(image: np.ndarray, box: Box) -> np.ndarray:
     crop = image[y1:y2, x1:x2]
     side = max(crop.shape[:2])
     if side > CROP_MAX_SIDE:
-        import cv2  # noqa: PLC0415
+        import cv2
 
         scale = CROP_MAX_SIDE / side
         size = (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale)))
@@ -68,7 +68,7 @@ class CropFiles(Connection):
 
     def write_jpeg(self, rel: Path, image: np.ndarray, *, quality: int = 90) -> str:
         """Write a JPEG next to the database (``rel`` relative to its folder) atomically; returns ``rel``."""
-        import cv2  # noqa: PLC0415
+        import cv2
 
         dest = self.root / rel
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -87,12 +87,12 @@ class CropFiles(Connection):
             raise StoreError(f"could not write {rel}: {exc}") from exc
         return rel.as_posix()
 
-    def save_context(self, walk_id: int, name: str, region: np.ndarray, box: "Box") -> str:
+    def save_context(self, walk_id: int, name: str, region: np.ndarray, box: Box) -> str:
         """Write a camera's context crop: people, faces, plates and the street below it blurred first (``redact``).
 
         ``region`` and ``box`` come from ``redact.context_of``; the only way a context view reaches the disk.
         """
-        from .redact import redact  # noqa: PLC0415 (OpenCV's detectors, loaded on first use)
+        from .redact import redact  # OpenCV's detectors, loaded on first use
 
         image, _ = redact(region, box)
         return self.save_crop(walk_id, name, image, quality=85)

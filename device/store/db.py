@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 
-from .settings import PrivacySettings
 from .connection import DiskFullError, StoreError, iso, parse_utc, utcnow
 from .crops import CROPS_DIR, CropFiles
 from .merges import MergeRecords
 from .photos import PhotoRecords
 from .privacy import PrivacyRecords
 from .review import ReviewRecords
+from .settings import PrivacySettings
 
 
 class Store(MergeRecords, PrivacyRecords, ReviewRecords, PhotoRecords, CropFiles):
@@ -32,7 +32,7 @@ class Store(MergeRecords, PrivacyRecords, ReviewRecords, PhotoRecords, CropFiles
         if privacy is not None:
             self.privacy = privacy
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .settings import PrivacySettings, PrivacyZone
-from .zones import inside, near
 from .cameras import CameraRecords
 from .connection import SQLITE_INT_MAX, utcnow
 from .rows import CameraRow, ConfirmedCamera, PrivacyZoneRow, WalkRow, from_mapping
+from .settings import PrivacySettings, PrivacyZone
+from .zones import inside, near
 
 
 def _day(text: str | None) -> str | None:

@@ -74,7 +74,7 @@ def context_of(frame: np.ndarray, box: Box) -> tuple[np.ndarray, Box]:
 class _Detectors:
     """OpenCV's people detector and cascades, loaded once per process on first use."""
 
-    _loaded: "_Detectors | None" = None
+    _loaded: _Detectors | None = None
 
     def __init__(self) -> None:
         self.hog = cv2.HOGDescriptor()
@@ -89,7 +89,7 @@ class _Detectors:
             self.cascades.append((name.removeprefix("haarcascade_").removesuffix(".xml"), cascade))
 
     @classmethod
-    def get(cls) -> "_Detectors":
+    def get(cls) -> _Detectors:
         if cls._loaded is None:
             cls._loaded = cls()
         return cls._loaded

@@ -56,7 +56,7 @@ class WalkRow:
     error: str | None = None
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> "WalkRow":
+    def of(cls, row: Mapping[str, Any]) -> WalkRow:
         return from_mapping(cls, {**row, "settings": _settings(row.get("settings"))})
 
 
@@ -184,7 +184,7 @@ class Decision:
     undone: bool = False
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> "Decision":
+    def of(cls, row: Mapping[str, Any]) -> Decision:
         return cls(
             id=row["id"],
             walk_id=row["walk_id"],

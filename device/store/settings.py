@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class StoreSettings(BaseModel):
@@ -34,7 +34,7 @@ class PrivacyZone(BaseModel):
     radius_m: float = Field(..., gt=0, le=50_000, description="Radius in metres.")
 
     @classmethod
-    def parse(cls, text: str) -> "PrivacyZone":
+    def parse(cls, text: str) -> PrivacyZone:
         """``"LAT,LON,RADIUS_M"`` -> zone; ValueError with a one-line message otherwise."""
         parts = [p.strip() for p in text.split(",")]
         if len(parts) != 3:
@@ -45,7 +45,7 @@ class PrivacyZone(BaseModel):
             raise ValueError(f"privacy zone must be three numbers LAT,LON,RADIUS_M, got {text!r}") from None
         try:
             return cls(latitude=lat, longitude=lon, radius_m=radius)
-        except Exception as exc:  # pydantic ValidationError -> one line
+        except ValidationError as exc:  # -> one line
             raise ValueError(f"invalid privacy zone {text!r}: {str(exc).splitlines()[-1].strip()}") from None
 
 

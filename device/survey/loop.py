@@ -107,7 +107,7 @@ class Survey:
             self.stop(signal.Signals(signum).name)
             try:
                 self.source.close()  # unblock a live camera waiting for its next frame
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.debug("closing the source on signal failed", exc_info=True)
 
         signal.signal(signal.SIGTERM, handler)
@@ -171,7 +171,7 @@ class Survey:
             self.recorder.end(track)
 
     def _keep_frame(self, frame: Frame) -> None:
-        import cv2  # noqa: PLC0415
+        import cv2
 
         folder = self.store.root / "frames" / str(self.walk_id)
         folder.mkdir(parents=True, exist_ok=True)

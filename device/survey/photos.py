@@ -150,8 +150,8 @@ def label(photos: Path, db: Path, model: str | None, conf: float, imgsz: int) ->
       sousveillance label ~/camera-photos --db labels.db && sousveillance review labels.db
       sousveillance model realset labels --db labels.db      # the reviewed boxes as YOLO labels
     """
-    from .. import detect as detect_mod  # noqa: PLC0415
-    from ..detect import DetectorError  # noqa: PLC0415
+    from .. import detect as detect_mod
+    from ..detect import DetectorError
 
     try:
         detector = detect_mod.open_detector(model, imgsz=imgsz, conf=conf)
@@ -160,7 +160,7 @@ def label(photos: Path, db: Path, model: str | None, conf: float, imgsz: int) ->
         raise click.ClickException(str(exc)) from None
     click.echo(f"labelling {photos}: the photos are kept in {store.root / 'frames'}, unblurred", err=True)
     try:
-        from sousveillance.models import MODEL_VERSION  # noqa: PLC0415
+        from sousveillance.models import MODEL_VERSION
 
         result = label_photos(photos, store, detector.detect, size=imgsz, model=detector.model_path,
                               model_version=MODEL_VERSION, settings={"conf": conf, "imgsz": imgsz},

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..capture import FrameSource
 from sousveillance.config import Config
+
+from ..capture import FrameSource
 from ..detect import Detector, open_detector
 from ..detect.scheduled import ScheduledDetector
 from ..geo import CameraProfile, lens_profile
 from ..gps.base import GpsSource, rebase, t_to_utc, utc_to_t
 from ..gps.track import GpsTrack
-from ..store.identity import device_pseudonym
 from ..store import Store
+from ..store.identity import device_pseudonym
 from ..types import Fix
 from .loop import Survey, SurveyOptions, SurveyResult
 from .observer import SurveyObserver
@@ -92,7 +93,7 @@ def run_walk(
     store: Store | None = None,
 ) -> tuple[Store, SurveyResult]:
     """Open the store, record one walk from ``source`` and return the store (still open) and the result."""
-    from ...models import MODEL_VERSION  # noqa: PLC0415
+    from ...models import MODEL_VERSION
 
     store = store or Store(Path(config.store.database).expanduser())
     detector = detector or build_detector(config)

@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .yolo import YoloBox, read_labels, label_path_for, write_labels
+from .yolo import YoloBox, label_path_for, read_labels, write_labels
 
 log = logging.getLogger(__name__)
 

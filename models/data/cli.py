@@ -57,10 +57,10 @@ def dataset(
       sousveillance model dataset --synth /work/runs/synth/v1 --real-soft 2 --real-far 60 -o /work/runs/ds
       sousveillance model dataset --realset /work/runs/realset/images --synth /work/runs/synth/v1 -o /work/runs/ds
     """
+    from ..paths import shared_data
     from . import augment
     from .assemble import assemble, folder_source, real_sources, realset_sources
     from .walks import WalkExportError, export_walks
-    from ..paths import shared_data
 
     sources = []
     variants_asked = bool(real_soft or real_far or real_backlit)

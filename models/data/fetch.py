@@ -66,8 +66,9 @@ def from_mirror(mirror: Path) -> BlobGetter:
 
 def over_https(base: str = RAW_BASE, timeout_s: float = 60.0, client=None) -> BlobGetter:
     """Blobs downloaded from ``base/owner/name/commit/path`` (raw.githubusercontent.com by default)."""
-    import httpx
     from urllib.parse import quote
+
+    import httpx
 
     http = client or httpx.Client(timeout=timeout_s, follow_redirects=True)
 

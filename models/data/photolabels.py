@@ -63,7 +63,7 @@ def export_labels(db: Path, labels_dir: Path = LABELS_DIR, manifest: Path = MANI
         assert row is not None
         yolo = [
             YoloBox.from_pixels(CLASS_NAMES.index(b.camera.camera_type), b.sighting.x1, b.sighting.y1, b.sighting.x2,
-                                b.sighting.y2, photo.width, photo.height)  # fmt: skip
+                                b.sighting.y2, photo.width, photo.height)
             for b in boxes
             if b.camera.review_state == "confirmed" and b.camera.camera_type in CLASS_NAMES
         ]

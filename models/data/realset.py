@@ -291,7 +291,7 @@ VAL_TARGETS = {"photos": 100, "boxes": 150, "small": 40}
 
 def split_stats(photos: list[SetPhoto]) -> dict[str, int]:
     """Photos, camera boxes, small (< 32 x 32 px in the normalised photo) boxes, and boxes per class."""
-    stats = {"photos": len(photos), "boxes": 0, "small": 0, **{name: 0 for name in CLASS_NAMES}}
+    stats = {"photos": len(photos), "boxes": 0, "small": 0, **dict.fromkeys(CLASS_NAMES, 0)}
     for sp in photos:
         w, h = sp.photo.width * sp.photo.scale, sp.photo.height * sp.photo.scale
         for b in sp.boxes:

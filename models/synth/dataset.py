@@ -82,7 +82,7 @@ def build_dataset(spec: DatasetSpec) -> DatasetSummary:
     for sub in ("images/train", "images/val", "labels/train", "labels/val"):
         (spec.out / sub).mkdir(parents=True, exist_ok=True)
     n_val = int(round(spec.count * spec.val_fraction))
-    per_class = {s: {c: 0 for c in CLASS_NAMES} for s in ("train", "val")}
+    per_class = {s: dict.fromkeys(CLASS_NAMES, 0) for s in ("train", "val")}
     sizes: list[float] = []
     total_boxes = 0
     for i in range(spec.count):
@@ -117,7 +117,7 @@ def build_dataset(spec: DatasetSpec) -> DatasetSummary:
 
 def _one(spec: DatasetSpec, rng: np.random.Generator, pool: dict, backgrounds, real) -> cp.Composite:
     if backgrounds and rng.random() < 0.8:
-        name, bg = backgrounds[int(rng.integers(len(backgrounds)))]
+        _name, bg = backgrounds[int(rng.integers(len(backgrounds)))]
         background = sources.fit_background(bg, spec.width, spec.height, rng)
     else:
         background = sources.procedural_background(spec.width, spec.height, rng)

@@ -73,6 +73,7 @@ def render_walk(spec: WalkSpec) -> WalkSummary:
     import bpy
     import cv2
     from bpy_extras.object_utils import world_to_camera_view
+
     from sousveillance.device.gps.gpx import write_gpx
     from sousveillance.device.gps.nmea import write_nmea
 

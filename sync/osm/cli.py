@@ -21,7 +21,7 @@ existing_option = click.option(
 comment_option = click.option("--comment", default=None, help="Changeset comment (say where and how you surveyed).")
 
 
-def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):  # noqa: ANN202
+def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):
     from ..export.osm import NodeDraft, already_in_osm, drafts_from
     from .existing import ExistingDataError, load_existing, near_existing
 
@@ -159,8 +159,8 @@ def upload_cmd(
     require("osmapi", "server", "'sousveillance osm upload'")
     from ..export import device_cameras
     from ..export.osm import OsmFileError, changeset_tags
-    from .oauth import default_token_path, load_token
     from ..repository import SyncRepository
+    from .oauth import default_token_path, load_token
     from .upload import OsmUploader, OsmUploadError, bearer_session
 
     if not comment:

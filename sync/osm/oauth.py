@@ -54,7 +54,7 @@ def start(client: OAuthClient) -> AuthRequest:
             "state": state,
             "code_challenge": challenge,
             "code_challenge_method": "S256",
-        }  # fmt: skip
+        }
     )
     return AuthRequest(f"{client.base_url.rstrip('/')}/oauth2/authorize?{query}", verifier, state)
 

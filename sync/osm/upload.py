@@ -17,9 +17,8 @@ from xml.etree import ElementTree as ET
 
 import requests
 
-from ..repository import OsmNode, SyncRepository
-
 from ..export.osm import CREATED_BY, NodeDraft, osmchange_xml
+from ..repository import OsmNode, SyncRepository
 
 log = logging.getLogger(__name__)
 

@@ -30,15 +30,22 @@ from starlette.staticfiles import StaticFiles
 from ..export import EXTENSIONS
 from ..wire import JPEG_MAGIC, MAX_CROP_BYTES
 from . import ogc
+from .errors import ApiError, Refusal
 from .exports import MEDIA_TYPES, export_text
 from .openapi import spec
 from .pages import Pages
 from .reads import Query
-from .errors import ApiError, Refusal
 from .repo import Repository
 from .respond import cached, error
 from .submit import (
-    JSON_TYPES, MAX_FEATURE_BYTES, Gone, SubmitFastPath, answer, authorize, check_head, parse_feature,
+    JSON_TYPES,
+    MAX_FEATURE_BYTES,
+    Gone,
+    SubmitFastPath,
+    answer,
+    authorize,
+    check_head,
+    parse_feature,
 )  # fmt: skip
 from .writer import WriteFailed
 

@@ -89,7 +89,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, what: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as r:  # loopback
                 if r.status == 200:
                     return
         except OSError:
@@ -159,7 +159,7 @@ def _warm(url: str) -> None:
     """Ask for the whole map once, as a server that has served it before holds every feature's GeoJSON."""
     import urllib.request
 
-    with urllib.request.urlopen(f"{url}/api/v1/features", timeout=300) as r:  # noqa: S310 - loopback
+    with urllib.request.urlopen(f"{url}/api/v1/features", timeout=300) as r:  # loopback
         r.read()
 
 
@@ -228,7 +228,7 @@ def preload(db_url: str, count: int) -> None:
         repo.close()
 
 
-def _pg_start():  # noqa: ANN202
+def _pg_start():
     from .pgtemp import PostgresUnavailable, TempPostgres
 
     try:

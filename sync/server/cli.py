@@ -13,12 +13,12 @@ log = logging.getLogger(__name__)
 DB_HELP = "Database: a SQLite file path or postgresql://user@host/db (env SOUSVEILLANCE_SERVER_DB)."
 
 
-def open_repo(db: str):  # noqa: ANN202 - imported lazily: SQLAlchemy is not needed for --help
+def open_repo(db: str):  # imported lazily: SQLAlchemy is not needed for --help
     from .repo import Repository
 
     try:
         return Repository(db)
-    except Exception as exc:  # noqa: BLE001 - any driver error becomes one clear line
+    except Exception as exc:  # any driver error becomes one clear line
         raise click.ClickException(f"cannot open campaign database {db}: {str(exc).splitlines()[0]}") from exc
 
 

@@ -129,7 +129,7 @@ class PostgresDb:
         self._sql: dict[str, str] = {}
 
     @classmethod
-    async def connect(cls, url: str) -> "PostgresDb":
+    async def connect(cls, url: str) -> PostgresDb:
         import psycopg
 
         u = make_url(url)

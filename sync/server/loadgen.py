@@ -33,7 +33,7 @@ class Outcome:
     reads: int = 0  # reader pages fetched
     read_features: int = 0
 
-    def add(self, other: "Outcome") -> None:
+    def add(self, other: Outcome) -> None:
         self.latencies += other.latencies
         self.acked += other.acked
         self.repeated += other.repeated
@@ -152,7 +152,7 @@ async def _reader(
             if pause:
                 try:
                     await asyncio.wait_for(stop.wait(), pause)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
     finally:
         writer.close()
@@ -165,19 +165,19 @@ async def _run(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float
     cpu, start = time.process_time(), time.perf_counter()
     try:
         await asyncio.wait_for(asyncio.gather(*(_device(addr, w, out) for w in work)), timeout=max_seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.warning("load stopped after %.0f s", max_seconds)
     out.wall_s = time.perf_counter() - start
     out.cpu_s = time.process_time() - cpu
     return out
 
 
-def _writers(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float, start_at: float, queue) -> None:  # noqa: ANN001
+def _writers(url: str, work: list[list[tuple[str, bytes]]], max_seconds: float, start_at: float, queue) -> None:
     time.sleep(max(0.0, start_at - time.time()))
     queue.put(asyncio.run(_run(url, work, max_seconds)))
 
 
-def _read_until(url: str, box: tuple, pause: float, stop, queue) -> None:  # noqa: ANN001
+def _read_until(url: str, box: tuple, pause: float, stop, queue) -> None:
     """The reader, in a process of its own (its JSON decoding must not slow the writers' client)."""
     parts = urlsplit(url)
     addr = (parts.hostname or "127.0.0.1", parts.port or 80)

@@ -112,7 +112,7 @@ class MapState:
             for u in chunk:
                 self.subs[u] = None
             rows = await self.db.all(SUBMISSIONS.format(marks=", ".join("?" * len(chunk))), chunk)
-            for uuid, _, device_id, digest, feature_id, crop, feature_uuid, have in rows:
+            for uuid, _, device_id, digest, feature_id, crop, _feature_uuid, have in rows:
                 feat = self.feats.get(feature_id) if feature_id is not None else None
                 if feature_id is not None and feat is None:  # a stub: its figures are read with its neighbours
                     feat = await self._feature_by_id(feature_id)

@@ -8,14 +8,13 @@ crosses the antimeridian), ``datetime`` (an instant or an interval on when the f
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-
-from functools import partial
 
 from .pages import Pages, feature_json
 from .reads import Page, Query
@@ -130,8 +129,8 @@ def _instant(text: str, end: bool) -> str | None:
     if len(text) == 10 and end:  # a bare date as the end of an interval: the whole day
         when = when.replace(hour=23, minute=59, second=59, microsecond=999000)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def parse_datetime(value: str) -> tuple[str | None, str | None]:
@@ -171,7 +170,7 @@ def page_members(request: Request, q: Query, page: Page, links: bool = True) -> 
     members: dict[str, Any] = {
         "numberMatched": page.matched,
         "numberReturned": len(page.keys),
-        "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
     if links:
         url = request.url

@@ -119,7 +119,7 @@ def extent(conn: Connection) -> dict[str, Any]:
             sa.func.min(features.c.updated_at),
             sa.func.max(features.c.updated_at),
             sa.func.count(),
-        )  # fmt: skip
+        )
     ).one()
     if not row[6]:
         return {"bbox": None, "interval": None, "count": 0}
@@ -135,7 +135,7 @@ def camera(conn: Connection, uuid: str) -> Any:
             submissions.c.crop_sha256,
             features.c.uuid.label("feature_uuid"),
             crops.c.sha256.label("crop_have"),
-        )  # fmt: skip
+        )
         .select_from(
             submissions.outerjoin(features, features.c.id == submissions.c.feature_id).outerjoin(
                 crops, crops.c.submission_uuid == submissions.c.uuid

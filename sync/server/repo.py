@@ -26,9 +26,9 @@ from . import merge, reads, spatial
 from .auth import Device, Tokens, hash_token
 from .auth import check as check_device
 from .db import Db, connect
-from .mapstate import MapState
 from .engine import open_engine
 from .errors import AuthError, Refusal, RepoError
+from .mapstate import MapState
 from .tables import devices, features, submissions
 from .writer import Writer
 from .writes import PutResult, Writes, now, observation

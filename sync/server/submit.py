@@ -108,7 +108,7 @@ class SubmitFastPath:
         match = CAMERA_PATH.fullmatch(scope["path"]) if scope["type"] == "http" and scope["method"] == "PUT" else None
         if match is None:
             return await self.app(scope, receive, send)
-        uuid, headers = match.group(1), {k: v for k, v in scope["headers"]}
+        uuid, headers = match.group(1), dict(scope["headers"])
         extra: list[tuple[bytes, bytes]] = []
         try:
             who = await authorize(self.repo, headers.get(b"authorization", b"").decode("latin-1"))

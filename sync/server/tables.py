@@ -8,6 +8,7 @@ made by ``migrate.py``; ``engine.py`` opens a database and brings it up to date)
 from __future__ import annotations
 
 import logging
+
 import sqlalchemy as sa
 
 log = logging.getLogger(__name__)

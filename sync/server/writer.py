@@ -115,7 +115,7 @@ class Writer:
     async def _run(self, lane: _Lane) -> None:
         try:
             lane.conn = await self._connect(writer=True)
-        except Exception:  # noqa: BLE001 - every waiting request gets a 500; the next one tries again
+        except Exception:  # every waiting request gets a 500; the next one tries again
             log.exception("the writer cannot open its database connection")
             while not lane.queue.empty():
                 item = lane.queue.get_nowait()
@@ -154,7 +154,7 @@ class Writer:
                     except self._expected as exc:
                         outcomes.append((False, exc))
             await db.commit()
-        except Exception:  # noqa: BLE001 - rolled back: retry one job per transaction, each gets its own outcome
+        except Exception:  # rolled back: retry one job per transaction, each gets its own outcome
             await self._recover(lane)
             if len(batch) == 1:
                 log.exception("a write failed")

@@ -11,7 +11,6 @@ from sousveillance.device.store.redact import CONTEXT_MAX_SIDE, context_of, reda
 from sousveillance.device.types import Box
 
 
-
 def _detail(image: np.ndarray) -> float:
     """Fine detail of an image (variance of its Laplacian): what a blur takes away."""
     return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())
@@ -31,7 +30,7 @@ def _street(seed: int = 1) -> tuple[np.ndarray, Box, tuple[int, int, int, int]]:
 
 
 def test_the_figure_below_the_camera_is_blurred_and_the_camera_stays_sharp(tmp_path):
-    frame, box, (px1, py1, px2, py2) = _street()
+    frame, box, (px1, _py1, px2, _py2) = _street()
     region, inner = context_of(frame, box)
     assert max(region.shape[:2]) <= 3 * 90 + 1  # three box sizes, no more of the street
     image, report = redact(region, inner)

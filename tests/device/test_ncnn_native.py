@@ -38,7 +38,7 @@ def test_same_detections_as_ultralytics_on_the_sample_walk():
         a = sorted(ours.detect(img), key=lambda d: -d.confidence)
         b = sorted(theirs.detect(img), key=lambda d: -d.confidence)
         assert len(a) == len(b)
-        for da, db in zip(a, b):
+        for da, db in zip(a, b, strict=True):
             assert da.class_name == db.class_name
             assert abs(da.confidence - db.confidence) < 0.01
             assert max(abs(da.x1 - db.x1), abs(da.y1 - db.y1), abs(da.x2 - db.x2), abs(da.y2 - db.y2)) < 1.5

@@ -9,8 +9,8 @@ import pytest
 from sousveillance.device.bench.walktruth import load_walk
 from sousveillance.device.commands import SAMPLE_WALK
 from sousveillance.device.detect import open_detector
-from sousveillance.device.detect.roi import Candidate, RoiWatch
 from sousveillance.device.detect.mosaic import compose, pack, unpack
+from sousveillance.device.detect.roi import Candidate, RoiWatch
 from sousveillance.device.detect.schedule import CROP_ROW
 from sousveillance.device.detect.scheduled import ScheduledDetector
 from sousveillance.device.types import Detection

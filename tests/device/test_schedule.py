@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sousveillance.device.detect.mosaic import compose, pack, unpack
-from sousveillance.device.detect.schedule import BAND, SCHEDULES, ROTATE_COST, Pass, Region, plan_for
+from sousveillance.device.detect.schedule import BAND, ROTATE_COST, SCHEDULES, Pass, Region, plan_for
 from sousveillance.device.types import Detection
 
 FRAMES = [(1920, 1080), (2304, 1296), (1280, 720), (960, 540), (1280, 960)]

@@ -9,8 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from sousveillance.device.store import DiskFullError, Store, StoreError
-from sousveillance.device.store import migrations
+from sousveillance.device.store import DiskFullError, Store, StoreError, migrations
 
 
 def test_new_database_is_wal_and_migrated_once(tmp_path):

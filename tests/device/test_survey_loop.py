@@ -11,11 +11,10 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from helpers.walkmaker import BlobDetector, make_walk
 
-from sousveillance.device.capture import VideoFileSource
 from sousveillance.config import load_config
+from sousveillance.device.capture import VideoFileSource
 from sousveillance.device.gps.file import open_gps_file
 from sousveillance.device.survey.session import align_recording, run_walk
 

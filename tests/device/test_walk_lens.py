@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from helpers.walkmaker import BlobDetector, make_walk
 
-from sousveillance.device.capture import VideoFileSource
 from sousveillance.config import load_config
+from sousveillance.device.capture import VideoFileSource
 from sousveillance.device.geo import finalize_walk
 from sousveillance.device.gps.file import open_gps_file
 from sousveillance.device.review import decisions

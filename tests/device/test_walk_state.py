@@ -14,11 +14,11 @@ import cv2
 import httpx
 import numpy as np
 from helpers.mounts import tmpfs
-from helpers.webserver import serving
 from helpers.walkmaker import BlobDetector, make_walk
+from helpers.webserver import serving
 
-from sousveillance.device.capture import ImageFolderSource, VideoFileSource
 from sousveillance.config import load_config
+from sousveillance.device.capture import ImageFolderSource, VideoFileSource
 from sousveillance.device.gps.file import open_gps_file
 from sousveillance.device.review.app import build_app
 from sousveillance.device.store import Store

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from geo.geo_helpers import error_m, key_of, run_walk
 
 from sousveillance.device.geo import finalize_walk, unmerge
 from sousveillance.device.geo.simulate import TrueObject
 from sousveillance.device.geo.simworld import straight_street
-
-from geo.geo_helpers import error_m, key_of, run_walk
 
 CAMERA = TrueObject("c", "dome", 60.0, -9.0, 4.5)
 
@@ -47,7 +46,7 @@ def test_two_cameras_on_one_pole_stay_two(store):
 
 
 def test_cameras_on_a_wall_are_proposed_as_wall(store):
-    sim, walk = run_walk(store, straight_street([TrueObject("w", "fixed", 60.0, -12.0, 4.0, facing=10.0)]))
+    _sim, walk = run_walk(store, straight_street([TrueObject("w", "fixed", 60.0, -12.0, 4.0, facing=10.0)]))
     finalize_walk(store, walk)
     [camera] = store.cameras(walk)
     assert camera.mount in ("wall", "unknown")
@@ -74,7 +73,7 @@ def test_undo_a_merge_brings_both_cameras_back_and_sticks(store):
 
 
 def test_unmerge_of_a_camera_that_was_not_merged_is_a_clear_error(store):
-    sim, walk = run_walk(store, straight_street([CAMERA]))
+    _sim, walk = run_walk(store, straight_street([CAMERA]))
     finalize_walk(store, walk)
     [camera] = store.cameras(walk)
     with pytest.raises(ValueError, match="not part of a merge"):
@@ -84,7 +83,7 @@ def test_unmerge_of_a_camera_that_was_not_merged_is_a_clear_error(store):
 
 
 def test_finalize_twice_gives_the_same_cameras(store):
-    sim, walk = run_walk(store, straight_street([CAMERA, TrueObject("d", "ptz", 100.0, 8.0, 5.0)], back=True))
+    _sim, walk = run_walk(store, straight_street([CAMERA, TrueObject("d", "ptz", 100.0, 8.0, 5.0)], back=True))
     finalize_walk(store, walk)
     first = sorted((c.id, round(c.latitude, 7)) for c in store.cameras(walk))
     finalize_walk(store, walk)
@@ -154,7 +153,7 @@ def test_vague_track_lost_and_found_is_merged_even_when_far_apart():
     from sousveillance.device.geo.dedupe import find_merges
 
     # two range-only guesses of one far camera, 3 s apart: 18 m apart but each uncertain by 10 m
-    merges = find_merges([_estimate(1, 0.0, 100.0, 10.0, range(0, 8)), _estimate(2, 18.0, 105.0, 10.0, range(20, 28))])
+    merges = find_merges([_estimate(1, 0.0, 100.0, 10.0, range(8)), _estimate(2, 18.0, 105.0, 10.0, range(20, 28))])
     assert [(m.kept_camera_id, m.merged_camera_id, m.reason) for m in merges] == [(1, 2, "refound")]
 
 
@@ -162,4 +161,4 @@ def test_vague_tracks_minutes_apart_and_far_apart_stay_two_cameras():
     from sousveillance.device.geo.dedupe import find_merges
 
     # the same pair seen on the way back (minutes later) 25 m apart: two cameras, not one
-    assert find_merges([_estimate(1, 0.0, 100.0, 10.0, range(0, 8)), _estimate(2, 25.0, 400.0, 10.0, range(900, 908))]) == []
+    assert find_merges([_estimate(1, 0.0, 100.0, 10.0, range(8)), _estimate(2, 25.0, 400.0, 10.0, range(900, 908))]) == []

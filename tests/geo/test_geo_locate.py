@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from geo.geo_helpers import error_m, key_of, run_walk
 
 from sousveillance.device.geo import PROFILES, bearing_to, default_locator, finalize_walk
 from sousveillance.device.geo.simulate import TrueObject, World
 from sousveillance.device.geo.simworld import straight_street
 from sousveillance.device.types import Detection, Position, Sighting
-
-from geo.geo_helpers import error_m, key_of, run_walk
 
 
 def test_bearing_follows_the_box_across_the_image():
@@ -83,7 +82,7 @@ def _single(lat: float, lon: float, heading: float) -> Sighting:
     det = Detection(1500, 300, 1530, 322, 0.8, 0, "dome")
     pos = Position(lat, lon, heading, 3.0)
     bearing = bearing_to(1515, 1920, heading, PROFILES["pi3"])
-    return Sighting(1, 10, 2.5, datetime(2026, 5, 1, tzinfo=timezone.utc), det, 1920, 1080, pos, bearing)
+    return Sighting(1, 10, 2.5, datetime(2026, 5, 1, tzinfo=UTC), det, 1920, 1080, pos, bearing)
 
 
 def test_single_sighting_track_falls_back_to_range_with_larger_uncertainty(store):

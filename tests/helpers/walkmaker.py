@@ -9,8 +9,9 @@ the bundled sample walk instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from sousveillance.device.gps.nmea import write_nmea
 from sousveillance.device.types import Detection, Fix
 
-START = datetime(2026, 5, 2, 9, 30, 0, tzinfo=timezone.utc)
+START = datetime(2026, 5, 2, 9, 30, 0, tzinfo=UTC)
 LAT0, LON0 = 43.29510, 5.37400  # Vieux-Port, Marseille
 # (hue name, BGR, class id, class name): blobs of these colours are "cameras"
 COLOURS = [((0, 0, 255), 0, "dome"), ((0, 200, 0), 1, "fixed"), ((255, 0, 0), 2, "ptz")]
@@ -66,7 +67,7 @@ def make_walk(folder: Path, *, frames: int = 60, fps: float = 10.0, size=(640, 3
 class BlobDetector:
     """Finds saturated colour blobs; class from the colour (see COLOURS)."""
 
-    names = {0: "dome", 1: "fixed", 2: "ptz", 3: "pole"}
+    names: ClassVar[dict[int, str]] = {0: "dome", 1: "fixed", 2: "ptz", 3: "pole"}
     model_path = "blob-detector"
 
     def detect(self, image: np.ndarray) -> list[Detection]:

@@ -60,7 +60,7 @@ def test_backlit_grids_keep_boxes_and_leave_the_other_variants_unchanged():
     plain = augment.real_variants(photos, soft=1, far=3, seed=4)
     mixed = augment.real_variants(photos, soft=1, far=3, seed=4, backlit_grids=5)
     assert [v.name for v in mixed[: len(plain)]] == [v.name for v in plain]
-    assert all(np.array_equal(a.image, b.image) for a, b in zip(plain, mixed))
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(plain, mixed, strict=True))
     lit = mixed[len(plain) :]
     assert len(lit) == 5 and all(v.name.startswith("backlit") for v in lit)
 
@@ -106,7 +106,7 @@ def test_variants_are_reproducible_and_name_their_sources():
     a = augment.real_variants(photos, soft=2, far=3, seed=7)
     b = augment.real_variants(photos, soft=2, far=3, seed=7)
     assert [v.name for v in a] == [v.name for v in b]
-    assert all(np.array_equal(x.image, y.image) for x, y in zip(a, b))
+    assert all(np.array_equal(x.image, y.image) for x, y in zip(a, b, strict=True))
     assert sum(v.name.startswith("soft") for v in a) == 10
     assert all(v.sources for v in a)
 

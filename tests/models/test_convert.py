@@ -83,7 +83,7 @@ def test_voc_xml(tmp_path):
 def test_bad_files_give_one_line_errors(tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
-    with pytest.raises(ConvertError, match="meta.csv"):
+    with pytest.raises(ConvertError, match=r"meta\.csv"):
         read_stanford(bad)
     result = CliRunner().invoke(model, ["convert", "coco", str(bad), "-o", str(tmp_path / "o")])
     assert result.exit_code != 0 and "not a COCO annotation file" in result.output

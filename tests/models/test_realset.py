@@ -73,7 +73,7 @@ def test_manifest_accepts_the_collectors_spelling_and_names_a_missing_column(tmp
                     f"a.jpg,alice/photos,{'b' * 40},a.jpg,Apache-2.0,{SHA0},cams\n")  # fmt: skip
     assert rs.read_manifest(path).photos[0].licence == "Apache-2.0"
     path.write_text("file,repo,commit,path\n")
-    with pytest.raises(rs.ManifestError, match="missing column.*licence"):
+    with pytest.raises(rs.ManifestError, match=r"missing column.*licence"):
         rs.read_manifest(path)
 
 

@@ -46,7 +46,7 @@ def test_bn_recalibration_keeps_predictions(imported, shared):
 
     import cv2
 
-    path, _, m = imported
+    _path, _, m = imported
     m2 = copy.deepcopy(m)
     ti.calibrate_bn(m2, [cv2.imread(str(ultralytics_asset("zidane.jpg")))], imgsz=320)
     x = torch.rand(1, 3, 192, 192)

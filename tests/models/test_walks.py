@@ -1,6 +1,6 @@
 """Reviewed cameras of a real walk database become training images: confirmed -> boxes, rejected -> negatives."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cv2
 import numpy as np
@@ -36,7 +36,7 @@ def _walk(tmp_path, keep_frame=False):
                                   "review_state": state})  # fmt: skip
             cam = cameras.last_pk
             det = Detection(*map(float, box), 0.9, 0, "dome")
-            s = Sighting(n, 7, 1.0, datetime.now(timezone.utc), det, W, H, None, None)
+            s = Sighting(n, 7, 1.0, datetime.now(UTC), det, W, H, None, None)
             rel = store.save_crop(walk, f"cam-u{n}", crop_of(frame, s))
             db["sightings"].insert({"walk_id": walk, "track_id": n, "camera_id": cam, "frame_index": 7, "t": 1.0,
                                     "class_name": "dome", "confidence": 0.9, "x1": box[0], "y1": box[1],

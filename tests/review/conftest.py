@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -26,7 +26,7 @@ from sousveillance.device.store import Store
 CHROMIUM = Path("/usr/bin/chromium")
 START = (43.29650, 5.37010)  # near the Vieux-Port (inside the test privacy zone)
 END = (43.30290, 5.36680)  # towards La Joliette
-T0 = datetime(2026, 5, 9, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 9, 9, 30, tzinfo=UTC)
 # (type, mount, direction, fraction along the walk, offset east m, offset north m)
 CAMERAS = [
     ("dome", "wall", None, 0.30, 9.0, 2.0),

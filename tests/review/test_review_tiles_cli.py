@@ -36,7 +36,7 @@ def test_vector_or_broken_tile_files_are_refused_clearly(tmp_path, make_mbtiles)
     (tmp_path / "junk.mbtiles").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(TilesError, match="not an MBTiles file"):
         open_tiles(tmp_path / "junk.mbtiles")
-    with pytest.raises(TilesError, match="give a .mbtiles or .pmtiles"):
+    with pytest.raises(TilesError, match=r"give a \.mbtiles or \.pmtiles"):
         open_tiles(tmp_path / "map.tif")
 
 
@@ -142,7 +142,7 @@ def test_pmtiles_hilbert_ids_match_the_reference():
 
     from sousveillance.device.review.pmtiles import zxy_to_tileid
 
-    for z in range(0, 9):
+    for z in range(9):
         for x in range(0, 1 << z, max(1, (1 << z) // 7)):
             for y in range(0, 1 << z, max(1, (1 << z) // 5)):
                 assert zxy_to_tileid(z, x, y) == reference(z, x, y)
@@ -163,7 +163,7 @@ def test_pmtiles_with_leaf_directories(tmp_path):
     tile = pytest.importorskip("pmtiles.tile")
     from pmtiles.writer import build_roots_leaves
 
-    tiles = {(z, x, y): b"tile %d/%d/%d" % (z, x, y) for z in range(0, 5) for x in range(1 << z) for y in range(1 << z)}
+    tiles = {(z, x, y): b"tile %d/%d/%d" % (z, x, y) for z in range(5) for x in range(1 << z) for y in range(1 << z)}
     ordered = sorted(tiles, key=lambda k: tile.zxy_to_tileid(*k))
     data, entries = b"", []
     for k in ordered:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from packaging.requirements import Requirement
+
 from sousveillance.device.service.cli import install_service, status
 from sousveillance.device.service.settings import ServiceSettings
 from sousveillance.device.service.units import TEMPLATES

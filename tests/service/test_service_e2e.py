@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers.walkmaker import make_walk
+
 from sousveillance.device.service.status import field_status
 from sousveillance.device.store import Store
 

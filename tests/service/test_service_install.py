@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from sousveillance.config import load_config
 from sousveillance.device.service.cli import install_service
 from sousveillance.device.service.units import ENABLE, TEMPLATES

@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from helpers.walkmaker import BlobDetector, make_walk
+
 from sousveillance.device.capture.video import VideoFileSource
 from sousveillance.device.geo import profile_for
 from sousveillance.device.gps.track import GpsTrack

@@ -11,11 +11,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from helpers.walkmaker import BlobDetector, make_walk
+
 from sousveillance.device.capture.video import VideoFileSource
 from sousveillance.device.geo import profile_for
 from sousveillance.device.gps.base import GpsError
@@ -135,7 +136,7 @@ class ScriptedGps:
 
 
 def fix(t: float, mode: int) -> Fix:
-    return Fix(t=t, utc=datetime(2026, 5, 2, 9, 30, tzinfo=timezone.utc), latitude=43.3, longitude=5.37, mode=mode)
+    return Fix(t=t, utc=datetime(2026, 5, 2, 9, 30, tzinfo=UTC), latitude=43.3, longitude=5.37, mode=mode)
 
 
 class FakeTime:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
 from sousveillance.device.service import units
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,7 +99,7 @@ def test_the_sync_token_comes_as_a_credential_and_the_timer_waits_for_the_networ
     assert "network-online.target" in service["After"][0] and "network-online.target" in service["Wants"][0]
     assert service["ConditionPathExists"] == ["/etc/sousveillance/sync-token"]  # no token: the timer stays quiet
     assert timer["WantedBy"] == ["timers.target"]
-    assert not any("token" in v.lower() for v in sum((v for k, v in service.items() if k == "Environment"), []))
+    assert not any("token" in v.lower() for v in functools.reduce(operator.iadd, (v for k, v in service.items() if k == "Environment"), []))
 
 
 def test_a_path_with_spaces_is_refused():
@@ -108,6 +111,7 @@ def test_a_path_with_spaces_is_refused():
 def test_every_exec_start_names_a_command_and_options_that_exist(name):
     """A unit that calls an option the command lacks fails at boot, not here, unless we check."""
     from click.testing import CliRunner
+
     from sousveillance.main import cli
 
     exec_start = directives((SHIPPED / name).read_text())["ExecStart"][0].split()

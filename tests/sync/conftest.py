@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # sync_helpers
 
-from sync_helpers import ThreadServer, build_feature  # noqa: E402
+from sync_helpers import ThreadServer, build_feature
 
-from sousveillance.sync.server.pgtemp import PostgresUnavailable, TempPostgres  # noqa: E402
+from sousveillance.sync.server.pgtemp import PostgresUnavailable, TempPostgres
 
 
 @pytest.fixture(scope="session")

@@ -114,7 +114,7 @@ class FakeOsm:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeOsm":
+    def __enter__(self) -> FakeOsm:
         self.thread.start()
         return self
 

@@ -66,7 +66,7 @@ def make_walk_db(path: Path, cams: list[Cam], device_id: str = "pi-1") -> Store:
                     "reviewer": "alice" if cam.state != "pending" else None,
                     "reviewed_at": utcnow() if cam.state != "pending" else None,
                     "updated_at": utcnow(),
-                }  # fmt: skip
+                }
             )
     return store
 
@@ -86,7 +86,7 @@ def wait_healthy(url: str, timeout: float = 30.0) -> None:
 class ThreadServer:
     """The campaign app under uvicorn in a thread of the test process, on a random loopback port."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         import uvicorn
 
         self.port = free_port()
@@ -95,7 +95,7 @@ class ThreadServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "ThreadServer":
+    def __enter__(self) -> ThreadServer:
         self.thread.start()
         wait_healthy(self.url)
         return self
@@ -114,10 +114,10 @@ class ProcessServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "ProcessServer":
+    def start(self) -> ProcessServer:
         code = "from sousveillance.sync.server.cli import server; server()"
         cmd = [sys.executable, "-c", code, "run", "--db", self.db, "--port", str(self.port)]
-        self.log = tempfile.NamedTemporaryFile(prefix="sv-server-", suffix=".log", delete=False)  # noqa: SIM115
+        self.log = tempfile.NamedTemporaryFile(prefix="sv-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
         wait_healthy(self.url)
         return self

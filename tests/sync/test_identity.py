@@ -10,16 +10,16 @@ import socket
 
 import httpx
 from click.testing import CliRunner
-from helpers.webserver import serving
 from helpers.walkmaker import BlobDetector, make_walk
+from helpers.webserver import serving
 from sync_helpers import Cam, RecordingTransport, make_walk_db
 
-from sousveillance.device.capture import VideoFileSource
 from sousveillance.config import load_config
+from sousveillance.device.capture import VideoFileSource
 from sousveillance.device.gps.file import open_gps_file
-from sousveillance.device.store.identity import FILE_NAME, PATTERN
 from sousveillance.device.review.app import build_app
 from sousveillance.device.store import Store
+from sousveillance.device.store.identity import FILE_NAME, PATTERN
 from sousveillance.device.survey.session import align_recording, run_walk
 from sousveillance.sync.cli import export
 from sousveillance.sync.export import FORMATS

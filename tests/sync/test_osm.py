@@ -11,9 +11,9 @@ from fake_osm import FakeOsm
 from sync_helpers import Cam, make_walk_db
 
 from sousveillance.sync.cli import export as export_cmd
-from sousveillance.sync.osm.cli import osm
 from sousveillance.sync.export import device_cameras
 from sousveillance.sync.export.osm import changeset_tags, drafts_from
+from sousveillance.sync.osm.cli import osm
 from sousveillance.sync.osm.files import read_back
 from sousveillance.sync.osm.upload import OsmUploader, OsmUploadError, bearer_session
 

@@ -11,7 +11,14 @@ from helpers.baseinstall import run_base
 from helpers.cli import one_error_line
 from sync_helpers import Cam, make_walk_db
 
-from sousveillance.sync.export.osm import NodeDraft, OsmFileError, changeset_tags, changeset_xml, josm_xml, osmchange_xml
+from sousveillance.sync.export.osm import (
+    NodeDraft,
+    OsmFileError,
+    changeset_tags,
+    changeset_xml,
+    josm_xml,
+    osmchange_xml,
+)
 from sousveillance.sync.osm.files import read_with_osmium, read_with_xml, write_verified
 
 # What a walker may type as a changeset comment, and what a reviewer's edits may put in a tag.

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -39,7 +39,7 @@ RADIUS = 25.0
 def _walk(tmp_path, cams):
     """A walk from home (inside the zone) 300 m east, with the given cameras confirmed on it."""
     store = make_walk_db(tmp_path / "walk" / "walks.db", cams)
-    t0 = datetime(2026, 11, 20, 7, 58, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 20, 7, 58, tzinfo=UTC)
     fixes = []
     for i in range(31):
         lat, lon = move(*HOME, i * 10.0, 0.0)

@@ -52,7 +52,7 @@ def test_one_failing_write_in_a_group_loses_none_of_the_others(tmp_path, feature
     token = repo.add_device("alice")
     device = repo.authenticate(token)
 
-    async def broken(st):  # noqa: ANN001 - writes half its work, then fails in a way no request causes
+    async def broken(st):  # writes half its work, then fails in a way no request causes
         await st.db.run("UPDATE devices SET name = 'renamed' WHERE name = 'alice'")
         raise RuntimeError("disk on fire")
 

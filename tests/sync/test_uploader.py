@@ -204,9 +204,8 @@ def test_sync_exits_75_while_cameras_remain_queued(tmp_path):
 def test_sync_stopped_after_some_cameras_still_exits_75(tmp_path):
     """The server goes away after the first camera: that one is sent, the rest stay queued, and the exit says so."""
     db = str(tmp_path / "campaign.db")
-    from sousveillance.sync.server.repo import Repository
-
     from sousveillance.sync.cli import EXIT_QUEUED, exit_status
+    from sousveillance.sync.server.repo import Repository
 
     token = Repository(db).add_device("alice")
     server = ProcessServer(db).start()

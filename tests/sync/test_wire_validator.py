@@ -39,7 +39,7 @@ def _minimal() -> dict:
     return f
 
 
-def _mut(path: str, value: object, base=None):  # noqa: ANN001, ANN202
+def _mut(path: str, value: object, base=None):
     """A copy of a valid feature with the value at ``a/b/c`` set (``...`` deletes it)."""
 
     def make() -> dict:

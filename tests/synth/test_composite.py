@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
 from sousveillance.models.synth import composite as cp
 from sousveillance.models.synth import sources
 from sousveillance.models.synth.cli import synth

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
 from sousveillance.models.synth import builders
 from sousveillance.models.synth.cli import synth
 from sousveillance.models.synth.labels import Box, CutoutLabel, list_cutouts, mask_box

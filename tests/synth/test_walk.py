@@ -11,9 +11,10 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
+from sousveillance.device.geodesy import local_offset_m
 from sousveillance.device.gps.gpx import read_gpx
 from sousveillance.device.gps.nmea import read_nmea
-from sousveillance.device.geodesy import local_offset_m
 from sousveillance.models.synth.cli import synth
 
 SAMPLE = Path(__file__).resolve().parents[2] / "device" / "sample_walk"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sousveillance.device.gps.base import utc_to_t
 from sousveillance.device.geodesy import move
+from sousveillance.device.gps.base import utc_to_t
 from sousveillance.device.types import Fix
 
-START = datetime(2026, 5, 2, 10, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 5, 2, 10, 0, 0, tzinfo=UTC)
 LAT0, LON0 = 52.5200, 13.4050
 SPEED = 1.4  # m/s, a walking pace
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ def test_round_trip_keeps_positions_times_and_motion(tmp_path, walk):
     write_gpx(walk, path)
     back = read_gpx(path)
     assert len(back) == len(walk)
-    for a, b in zip(walk, back):
+    for a, b in zip(walk, back, strict=True):
         assert b.utc == a.utc and b.t == pytest.approx(a.t)
         assert b.latitude == pytest.approx(a.latitude, abs=1e-8)
         assert b.longitude == pytest.approx(a.longitude, abs=1e-8)
@@ -59,9 +59,9 @@ def test_phone_gpx_with_hdop_accuracy_and_time_zones(tmp_path):
     path = tmp_path / "phone.gpx"
     path.write_text(PHONE_GPX)
     a, b = read_gpx(path)  # the <fix>none</fix> point is not a fix
-    assert a.utc == datetime(2026, 5, 2, 10, 0, 0, tzinfo=timezone.utc)
+    assert a.utc == datetime(2026, 5, 2, 10, 0, 0, tzinfo=UTC)
     assert a.eph == pytest.approx(4.0) and a.mode == 2 and a.altitude is None
-    assert b.utc == datetime(2026, 5, 2, 10, 0, 1, 500000, tzinfo=timezone.utc)
+    assert b.utc == datetime(2026, 5, 2, 10, 0, 1, 500000, tzinfo=UTC)
     assert (b.eph, b.speed, b.course, b.altitude, b.mode) == (4.2, 1.2, 12.0, 40.5, 3)
 
 
@@ -94,7 +94,7 @@ def test_open_gps_file_tells_formats_apart_by_content(tmp_path, walk):
     write_gpx(walk[:5], gpx)
     other.write_bytes(b"hello")
     assert [f.utc for f in open_gps_file(nmea)] == [f.utc for f in open_gps_file(gpx)] == [f.utc for f in walk[:5]]
-    with pytest.raises(GpsError, match="no track points|not well-formed"):
+    with pytest.raises(GpsError, match=r"no track points|not well-formed"):
         open_gps_file(other)
     plain = tmp_path / "c.bin"
     plain.write_bytes(b"hello")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_round_trip_keeps_positions_times_and_motion(tmp_path, walk):
     write_nmea(walk, path)
     back = read_nmea(path)
     assert len(back) == len(walk)
-    for a, b in zip(walk, back):
+    for a, b in zip(walk, back, strict=True):
         assert b.utc == a.utc and b.t == pytest.approx(a.t)
         assert b.latitude == pytest.approx(a.latitude, abs=1e-8)
         assert b.longitude == pytest.approx(a.longitude, abs=1e-8)
@@ -58,7 +59,7 @@ def test_bad_checksums_and_garbage_are_skipped_and_counted_once(tmp_path, walk, 
 def test_file_without_a_fix_is_a_clear_error(tmp_path, walk):
     path = tmp_path / "nofix.nmea"
     write_nmea([Fix(f.t, f.utc, f.latitude, f.longitude, mode=1) for f in walk[:10]], path)
-    with pytest.raises(GpsError, match="no valid fix in .*nofix.nmea"):
+    with pytest.raises(GpsError, match=r"no valid fix in .*nofix\.nmea"):
         read_nmea(path)
     junk = tmp_path / "junk.nmea"
     junk.write_bytes(b"\x00\x01 not nmea at all\n")
@@ -81,7 +82,7 @@ def test_status_void_and_gsa_no_fix_are_not_fixes(tmp_path):
     path = tmp_path / "status.nmea"
     path.write_text(text)
     (fix,) = read_nmea(path)
-    assert fix.utc == datetime(2026, 5, 2, 12, 0, 2, tzinfo=timezone.utc)
+    assert fix.utc == datetime(2026, 5, 2, 12, 0, 2, tzinfo=UTC)
     assert fix.latitude == pytest.approx(52.52) and fix.longitude == pytest.approx(13.405)
     assert fix.course == pytest.approx(47.5)  # VTG after RMC wins for course
     assert fix.speed == pytest.approx(2.0 * 1852 / 3600)
@@ -90,7 +91,7 @@ def test_status_void_and_gsa_no_fix_are_not_fixes(tmp_path):
 
 
 def test_midnight_rollover_without_new_date(tmp_path, walk_factory):
-    before = datetime(2026, 12, 31, 23, 59, 50, tzinfo=timezone.utc)
+    before = datetime(2026, 12, 31, 23, 59, 50, tzinfo=UTC)
     walk = walk_factory(legs=((90.0, 20),), start=before)
     path = tmp_path / "midnight.nmea"
     write_nmea(walk, path)
@@ -101,7 +102,7 @@ def test_midnight_rollover_without_new_date(tmp_path, walk_factory):
     fixes = read_nmea(path)
     assert [f.utc for f in fixes] == [before + timedelta(seconds=i) for i in range(20)]
     assert fixes[-1].utc.date().isoformat() == "2027-01-01"
-    assert all(b.t - a.t == pytest.approx(1.0) for a, b in zip(fixes, fixes[1:]))
+    assert all(b.t - a.t == pytest.approx(1.0) for a, b in itertools.pairwise(fixes))
 
 
 def test_gga_only_log_has_no_utc_but_a_usable_timeline(tmp_path, walk, caplog):

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from sousveillance.device.gps import GpsTrack, rebase
 from sousveillance.device.geodesy import local_offset_m, move
+from sousveillance.device.gps import GpsTrack, rebase
 from sousveillance.device.types import Fix
 
 
@@ -25,7 +25,7 @@ def test_positions_at_frame_times_follow_the_walk(walk):
     fixes = rebase(walk, walk[0].t)  # onto a video's timeline: t = 0 at the first fix
     track = GpsTrack(fixes)
     assert len(track) == len(walk) and track.start == 0.0
-    for k in range(0, 1100):  # 10 fps along the first leg (east)
+    for k in range(1100):  # 10 fps along the first leg (east)
         t = k / 10.0
         pos = track.position_at(t)
         exp_lat, exp_lon = move(fixes[0].latitude, fixes[0].longitude, 1.4 * t, 0.0)
