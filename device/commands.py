@@ -44,7 +44,8 @@ def _common_options(func):
         click.option("--profile", help="Lens profile: pi3, pi3-wide, pi-hq-6mm, usb."),
         click.option("--hfov", type=float, help="Horizontal field of view in degrees (overrides --profile)."),
         click.option("--mount-yaw", type=float, help="Camera yaw relative to the walking direction, degrees."),
-        click.option("--keep-frames", is_flag=True, default=None, help="Keep full frames (training data). Off: privacy."),
+        click.option("--keep-frames", is_flag=True, default=None,
+                     help="Keep full frames (training data). Off: privacy."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -58,7 +59,8 @@ def _config(config_path, **kw):
         kw["schedule"] = f"tiles-{kw['tiles']}" if kw["tiles"] else "whole"
     mapping = {
         "db": "store.database", "model": "detector.model", "imgsz": "detector.imgsz", "every": "detector.every",
-        "conf": "detector.conf", "schedule": "detector.schedule", "profile": "capture.profile", "hfov": "capture.hfov_deg",
+        "conf": "detector.conf", "schedule": "detector.schedule", "profile": "capture.profile",
+        "hfov": "capture.hfov_deg",
         "mount_yaw": "capture.mount_yaw_deg", "keep_frames": "store.keep_frames",
     }
     try:
@@ -70,7 +72,8 @@ def _config(config_path, **kw):
 def _report(store, result: SurveyResult) -> None:
     cams = store.cameras(result.walk_id)
     located = sum(1 for c in cams if c.has_position)
-    click.echo(f"walk {result.walk_id}: {result.status}, {result.frames} frames, {len(cams)} cameras ({located} with a position), {result.poles} poles")
+    click.echo(f"walk {result.walk_id}: {result.status}, {result.frames} frames, {len(cams)} cameras ({located} with a "
+               f"position), {result.poles} poles")
     click.echo(f"database: {store.path}")
     click.echo(f"review it: sousveillance review {store.path}")
 
@@ -82,7 +85,8 @@ def _finish(store, result: SurveyResult) -> None:
         click.echo(f"Error: {result.error}", err=True)
         sys.exit(1)
     if result.no_fix:
-        click.echo("Warning: no GPS fix during the walk: cameras were stored without a position, flagged for review.", err=True)
+        click.echo("Warning: no GPS fix during the walk: cameras were stored without a position, flagged for review.",
+                   err=True)
         sys.exit(EXIT_NO_FIX)
 
 
@@ -92,7 +96,8 @@ def _open_frames(path: Path, max_frames: int | None):
     return VideoFileSource(path, max_frames=max_frames)
 
 
-def replay_walk(video: Path, gps_file: Path | None, config, *, gps_offset: float = 0.0, video_start: datetime | None = None,
+def replay_walk(video: Path, gps_file: Path | None, config, *, gps_offset: float = 0.0,
+                video_start: datetime | None = None,
                 max_frames: int | None = None, progress: bool = True, detector=None):
     from .gps.file import open_gps_file
 
@@ -108,7 +113,8 @@ def replay_walk(video: Path, gps_file: Path | None, config, *, gps_offset: float
         return run_walk(
             config, source, detector=detector, fixes=timing.fixes, video_start_utc=timing.video_start_utc,
             progress=bar.update if bar else None,
-            settings_extra={"replay": {"video": str(video), "gps": str(gps_file) if gps_file else None, "gps_offset_s": gps_offset}},
+            settings_extra={"replay": {"video": str(video), "gps": str(gps_file) if gps_file else None,
+                                       "gps_offset_s": gps_offset}},
         )
     finally:
         if bar:
@@ -126,8 +132,10 @@ def _guard(func, *args, **kwargs):
 @click.argument("video", type=click.Path(exists=False, path_type=Path))
 @click.option("--gpx", type=click.Path(dir_okay=False, path_type=Path), help="GPS track of the walk (GPX with times).")
 @click.option("--nmea", type=click.Path(dir_okay=False, path_type=Path), help="GPS log of the walk (NMEA 0183).")
-@click.option("--gps-offset", type=float, default=0.0, show_default=True, help="Seconds added to GPS times to align them with the video.")
-@click.option("--video-start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]), help="UTC time of the video's first frame (default: the first GPS fix).")
+@click.option("--gps-offset", type=float, default=0.0, show_default=True,
+              help="Seconds added to GPS times to align them with the video.")
+@click.option("--video-start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]),
+              help="UTC time of the video's first frame (default: the first GPS fix).")
 @click.option("--max-frames", type=int, help="Stop after this many frames.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @_common_options

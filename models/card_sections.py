@@ -173,10 +173,12 @@ def validation(ev: dict[str, Any]) -> list[str]:
         "Per class AP50 (boxes): " + ", ".join(f"{k} {f(v)} ({m['per_class_boxes'][k]})"
                                                for k, v in m["per_class_ap50"].items()) + ".",
         "By box size (COCO areas): " + "; ".join(
-            f"{s} {int(v['boxes'])} boxes, AP50 {f(v['ap50'])}, recall {f(v['recall'])}" for s, v in m["by_size"].items()
+            f"{s} {int(v['boxes'])} boxes, AP50 {f(v['ap50'])}, recall {f(v['recall'])}"
+            for s, v in m["by_size"].items()
         ) + ".",
         "Threshold trade-off (conf: recall / FP per negative): " + ", ".join(
-            f"{c}: {f(ev['recall_by_conf'][c], 2)} / {f(ev['fp_per_negative_by_conf'][c], 2)}" for c in ev["recall_by_conf"]
+            f"{c}: {f(ev['recall_by_conf'][c], 2)} / {f(ev['fp_per_negative_by_conf'][c], 2)}"
+            for c in ev["recall_by_conf"]
         ) + ".",
     ]
     absent = [k for k in ("dome", "ptz") if not m["per_class_boxes"].get(k)]
@@ -185,8 +187,9 @@ def validation(ev: dict[str, Any]) -> list[str]:
     lines += ["", "Published bars: UNDO's YOLOv8n reached mAP50 0.873 on ~500 real photos; Sheng et al. (Street View) "
               "precision 0.58 / recall 0.62."]  # fmt: skip
     if m["images"] < 100:
-        lines += ["", f"{m['images']} photos cannot tell close models apart (the intervals say by how much); the "
-                  "real-photo set (`models/data/realset/`) is where a validation set of 100+ photos grows."]  # fmt: skip
+        lines += ["", f"{m['images']} photos cannot tell close models apart (the intervals say by how much); "
+                  "the real-photo set (`models/data/realset/`) is where a validation set "
+                  "of 100+ photos grows."]  # fmt: skip
     return [*lines, ""]
 
 

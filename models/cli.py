@@ -97,7 +97,8 @@ def import_tflite(tflite: Path | None, out: Path | None, image: Path | None) -> 
               "17 GFLOPs at 640 px: OVER the device's 9 GFLOPs budget, an experiment only.")  # fmt: skip
 @click.option("--name", default="sousveillance-n", show_default=True, help="Run name (resumes when it exists).")
 @click.option("--init", default="coco-tflite", show_default=True,
-              help="coco-tflite | scratch | weights.pt (e.g. the shipped models/weights/sousveillance-n.pt, kept whole)")
+              help="coco-tflite | scratch | weights.pt "
+                   "(e.g. the shipped models/weights/sousveillance-n.pt, kept whole)")
 @click.option("--epochs", type=int, default=None, help="Epochs (default: the recipe's).")
 @click.option("--hours", type=float, default=None, help="Wall-clock budget (overrides --epochs).")
 @click.option("--imgsz", type=int, default=None, help="Training size (default: the recipe's).")
@@ -184,7 +185,8 @@ def soup_cmd(run_dir: Path, start: Path | None, weight: float) -> None:
 @click.option("--imgsz", default=640, show_default=True, help="Inference size (the device's default).")
 @click.option("--data", default=None,
               help="Validation set: realset, shared, a data.yaml or a folder of labelled images (YOLO layout); "
-              "default: the real-photo set's val split once it has 100 photos, else the shared val photos.")  # fmt: skip
+              "default: the real-photo set's val split once it has 100 photos, "
+              "else the shared val photos.")  # fmt: skip
 @click.option("--val", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, hidden=True,
               help="Old name of --data FOLDER.")  # fmt: skip
 @click.option("--negatives", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,

@@ -91,7 +91,8 @@ def _pairs(ref: list[Box], got: list[Box], min_iou: float) -> tuple[int, float, 
     used: set[int] = set()
     matched, delta = 0, 0.0
     for i, r in enumerate(ref):
-        cands = [j for j in range(len(got)) if j not in used and got[j].class_id == r.class_id and ious[i, j] >= min_iou]
+        cands = [j for j in range(len(got))
+                 if j not in used and got[j].class_id == r.class_id and ious[i, j] >= min_iou]
         if cands:
             j = max(cands, key=lambda k: ious[i, k])
             used.add(j)

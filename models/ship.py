@@ -28,7 +28,8 @@ SIZE_RATIONALE = (
 def run_record(run_dir: Path) -> dict[str, Any]:
     """What a run did: its arguments, epochs, time and dataset manifest."""
     args = yaml.safe_load((run_dir / "args.yaml").read_text(encoding="utf-8"))
-    rows = list(csv.DictReader((run_dir / "results.csv").open(encoding="utf-8"))) if (run_dir / "results.csv").is_file() else []
+    results = run_dir / "results.csv"
+    rows = list(csv.DictReader(results.open(encoding="utf-8"))) if results.is_file() else []
     meta_path = run_dir / "sousveillance.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     manifest_path = Path(args["data"]).parent / "manifest.json"

@@ -152,7 +152,8 @@ def cut(extract: Path, box: Box) -> tuple[list[dict[str, Any]], int]:
     return features, total
 
 
-def build(extract: str | Path, db: str | Path, out: str | Path | None = None, *, margin_m: float = MARGIN_M) -> BuildResult:
+def build(extract: str | Path, db: str | Path, out: str | Path | None = None, *,
+          margin_m: float = MARGIN_M) -> BuildResult:
     """Write the basemap of the walks in ``db`` (default: ``basemap.geojson`` beside the database)."""
     extract, db = Path(extract).expanduser(), Path(db).expanduser()
     out = Path(out).expanduser() if out else db.parent / "basemap.geojson"

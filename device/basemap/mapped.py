@@ -68,7 +68,9 @@ class Basemap:
         log.info("basemap %s: %d shapes, %d mapped camera(s)", path.name, len(features) - len(cameras), len(cameras))
         return cls(path, body, tuple(cameras), len(features) - len(cameras))
 
-    def nearest(self, latitude: float | None, longitude: float | None, within_m: float = NEAR_M) -> dict[str, Any] | None:
+    def nearest(
+        self, latitude: float | None, longitude: float | None, within_m: float = NEAR_M
+    ) -> dict[str, Any] | None:
         """The closest mapped camera within ``within_m`` of a point, as ``{id, distance_m}``, or None."""
         if latitude is None or longitude is None:
             return None

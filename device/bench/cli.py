@@ -8,10 +8,12 @@ from sousveillance.lazy import LazyGroup
 
 BENCHES = {
     "loop": ("sousveillance.device.bench.loop:loop", "Survey loop fps next to bare model.predict, and peak memory."),
-    "detect": ("sousveillance.device.bench.detect:detect", "Cameras found per schedule on walks with truth, cost vs bare model."),
+    "detect": ("sousveillance.device.bench.detect:detect",
+               "Cameras found per schedule on walks with truth, cost vs bare model."),
     "geolocate": ("sousveillance.device.bench.geolocate:geolocate", "Geolocation error on simulated walks with truth."),
     "server": ("sousveillance.sync.server.bench:bench_server", "Campaign server submissions/s and p99 latency."),
-    "review": ("sousveillance.device.bench.review:review", "Taps per camera and cameras per minute on the review page."),
+    "review": ("sousveillance.device.bench.review:review",
+               "Taps per camera and cameras per minute on the review page."),
 }
 
 

@@ -75,12 +75,14 @@ class Tally:
     schedule_s: float = 0.0
     pixel_cost: float = 0.0
     ratios: list[float] = field(default_factory=list)
-    by_distance: dict[str, list[int]] = field(default_factory=lambda: {band_name(b, "m"): [0, 0] for b in DISTANCE_BANDS})
+    by_distance: dict[str, list[int]] = field(
+        default_factory=lambda: {band_name(b, "m"): [0, 0] for b in DISTANCE_BANDS})
     by_size: dict[str, list[int]] = field(default_factory=lambda: {band_name(b, "px"): [0, 0] for b in SIZE_BANDS})
     cameras: list[dict] = field(default_factory=list)  # each camera passed: id, distance, size, found
 
     def add(self, other: Tally) -> None:
-        for name in ("passed", "found", "tracked", "near_passed", "near_found", "false", "duplicates", "frames", "loop_s",
+        for name in ("passed", "found", "tracked", "near_passed", "near_found", "false", "duplicates", "frames",
+                     "loop_s",
                      "bare_s", "schedule_s", "pixel_cost"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cameras += other.cameras
@@ -104,9 +106,11 @@ class Tally:
 
     def as_dict(self) -> dict:
         return {
-            "found": self.found, "passed": self.passed, "tracked": self.tracked, f"found_within_{NEAR_M:g}m": self.near_found,
+            "found": self.found, "passed": self.passed, "tracked": self.tracked,
+            f"found_within_{NEAR_M:g}m": self.near_found,
             f"passed_within_{NEAR_M:g}m": self.near_passed, "false": self.false, "duplicates": self.duplicates,
-            "frames": self.frames, "fps": round(self.fps, 2), "ms_per_frame": round(1000 * self.loop_s / max(self.frames, 1), 1),
+            "frames": self.frames, "fps": round(self.fps, 2),
+            "ms_per_frame": round(1000 * self.loop_s / max(self.frames, 1), 1),
             "cost_ratio_time": round(self.ratio, 3), "cost_ratio_time_median_frame": round(self.median_ratio, 3),
             "cost_ratio_pixels": round(self.pixel_cost / max(self.frames, 1), 3),
             "bare_ms_per_frame": round(1000 * self.bare_s / max(self.frames, 1), 1),
@@ -163,8 +167,9 @@ def _frac(found: int, passed: int) -> str:
 
 
 def print_tables(results: dict[str, dict[str, Tally]], totals: dict[str, Tally]) -> None:
-    click.echo(f"\n{'schedule':<9} {'walk':<22} {'found':>7} {'tracked':>7} {'<=' + format(NEAR_M, 'g') + ' m':>7} {'false':>5} "
-               f"{'dup':>4} {'fps':>6} {'ms/frame':>8} {'bare ms':>7} {'cost/bare':>9} {'median':>6} {'pixels':>6}")
+    click.echo(f"\n{'schedule':<9} {'walk':<22} {'found':>7} {'tracked':>7} {'<=' + format(NEAR_M, 'g') + ' m':>7} "
+               f"{'false':>5} {'dup':>4} {'fps':>6} {'ms/frame':>8} {'bare ms':>7} {'cost/bare':>9} {'median':>6} "
+               f"{'pixels':>6}")
     for schedule, walks in results.items():
         rows = [*walks.items(), ("all walks", totals[schedule])] if len(walks) > 1 else list(walks.items())
         for name, t in rows:
@@ -241,7 +246,8 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
               "seconds": round(time.perf_counter() - started)}
     if as_json:
         click.echo(json.dumps({**header, "schedules": {
-            s: {"walks": {k: t.as_dict() for k, t in results[s].items()}, "total": totals[s].as_dict()} for s in schedules}},
+            s: {"walks": {k: t.as_dict() for k, t in results[s].items()},
+                "total": totals[s].as_dict()} for s in schedules}},
             indent=1))
         return
     click.echo(f"machine: {header['machine']}; model {header['model']} ({header['backend']}); {len(walks)} walk(s); "
@@ -251,8 +257,8 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
                "a track saw it (before the end-of-walk de-duplication, which may merge it into a neighbour); false = "
                "recorded cameras that are none (or placed further); dup = second records of one camera. cost/bare = "
                "time in the detector per frame / the bare model's (whole frame at its square input) on the same "
-               "frames, side by side (median: of the per-frame ratios); pixels = the schedule's input pixels / the bare "
-               "model's.")
+               "frames, side by side (median: of the per-frame ratios); pixels = the schedule's input pixels / the "
+               "bare model's.")
 
 
 def _first_frame(walk: Walk):

@@ -95,12 +95,14 @@ def _missed_cause(key: str, by_key: dict, objects: dict) -> str:
         for _, _, rows in entries:
             if any(k == key for k, _ in rows):
                 kind = "same type" if objects[other].class_name == objects[key].class_name else "other type"
-                near = math.hypot(objects[other].east - objects[key].east, objects[other].north - objects[key].north) < 1.0
+                near = math.hypot(objects[other].east - objects[key].east,
+                                  objects[other].north - objects[key].north) < 1.0
                 return f"missed: merged into {'a camera on the same pole' if near else 'a neighbour'} ({kind})"
     return "missed: no placed track"
 
 
-def _duplicate_cause(kept_rows: list[tuple[str, SightingRow]], extra_rows: list[tuple[str, SightingRow]], extra: CameraRow) -> str:
+def _duplicate_cause(kept_rows: list[tuple[str, SightingRow]], extra_rows: list[tuple[str, SightingRow]],
+                     extra: CameraRow) -> str:
     """Why a second record of one camera was not merged: a revisit or a re-found track, and whether it was placed."""
     if extra.latitude is None:
         return "duplicate: unplaced track"
@@ -156,8 +158,9 @@ def geolocate(
             raise click.BadParameter(str(exc), param_hint="--profile") from None
     click.echo(f"{walks} walk(s) per row, seeds {seed}..{seed + walks - 1}; GPS m = horizontal RMS error; "
                "targets: median <= 3 m, p90 <= 8 m at 3 m GPS, count error <= 5%")
-    click.echo(f"{'lens':<9} {'GPS m':>5} {'tracks':>6} {'true':>5} {'est':>5} {'count err':>9} {'dup':>4} {'missed':>6} "
-               f"{'median m':>8} {'p90 m':>6} {'base med':>8} {'base p90':>8} {'live med':>8} {'facing':>11} {'mount ok':>8}")
+    click.echo(f"{'lens':<9} {'GPS m':>5} {'tracks':>6} {'true':>5} {'est':>5} {'count err':>9} {'dup':>4} "
+               f"{'missed':>6} {'median m':>8} {'p90 m':>6} {'base med':>8} {'base p90':>8} {'live med':>8} "
+               f"{'facing':>11} {'mount ok':>8}")
     started = time.perf_counter()
     not_seen = 0
     with tempfile.TemporaryDirectory(prefix="geobench-") as tmp:
@@ -182,16 +185,17 @@ def geolocate(
                 mount_ok = sum(n for (t, p), n in total.mount.items() if t == p)
                 facing = f"{_pct(total.facing, 50)}° {len(total.facing)}/{total.fixed_matched}"
                 click.echo(
-                    f"{lens.name:<9} {sigma:>5g} {tracks:>6} {total.true_seen:>5} {total.estimated:>5} {count_err:>8.1f}% "
-                    f"{total.duplicates:>4} {total.missed:>6} {_pct(total.errors, 50):>8} {_pct(total.errors, 90):>6} "
-                    f"{_pct(total.baseline, 50):>8} {_pct(total.baseline, 90):>8} {_pct(total.live, 50):>8} {facing:>11} "
-                    f"{mount_ok:>4}/{mount_known:<3}"
+                    f"{lens.name:<9} {sigma:>5g} {tracks:>6} {total.true_seen:>5} {total.estimated:>5} "
+                    f"{count_err:>8.1f}% {total.duplicates:>4} {total.missed:>6} {_pct(total.errors, 50):>8} "
+                    f"{_pct(total.errors, 90):>6} {_pct(total.baseline, 50):>8} {_pct(total.baseline, 90):>8} "
+                    f"{_pct(total.live, 50):>8} {facing:>11} {mount_ok:>4}/{mount_known:<3}"
                 )
                 if total.causes:
                     click.echo("    " + "; ".join(f"{cause}: {n}" for cause, n in sorted(total.causes.items())))
     click.echo(f"true = cameras detected at least once ({not_seen} never detected are left out); est = cameras after "
-               "de-duplication; base = walker position at the best sighting; live = per track as the survey loop placed "
-               f"it; facing = median error, proposed/fixed cameras; mount ok = right/proposed. {time.perf_counter() - started:.0f} s")
+               "de-duplication; base = walker position at the best sighting; live = per track as the survey loop "
+               f"placed it; facing = median error, proposed/fixed cameras; mount ok = right/proposed. "
+               f"{time.perf_counter() - started:.0f} s")
 
 
 def score_sample(db_path: Path, truth_path: Path, gate_m: float = 15.0) -> None:
@@ -241,5 +245,5 @@ def score_sample(db_path: Path, truth_path: Path, gate_m: float = 15.0) -> None:
     click.echo(f"sample {db_path.name} vs {truth_path}: {len(cams)} true cameras in view, {len(found)} placed")
     click.echo(f"matched {len(errors)}, unmatched (duplicates or false) {extra}, missed {len(cams) - len(used_t)}, "
                f"count error {count_err:.1f}%")
-    click.echo(f"position error median {_pct(errors, 50)} m, p90 {_pct(errors, 90)} m; baseline (walker at best sighting) "
-               f"median {_pct(baseline, 50)} m, p90 {_pct(baseline, 90)} m")
+    click.echo(f"position error median {_pct(errors, 50)} m, p90 {_pct(errors, 90)} m; baseline (walker at best "
+               f"sighting) median {_pct(baseline, 50)} m, p90 {_pct(baseline, 90)} m")

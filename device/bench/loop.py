@@ -49,8 +49,10 @@ class _Timed:
 
 
 @click.command()
-@click.option("--video", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Video (default: the sample walk).")
-@click.option("--gps", "gps_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="NMEA or GPX of the video.")
+@click.option("--video", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Video (default: the sample walk).")
+@click.option("--gps", "gps_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="NMEA or GPX of the video.")
 @click.option("--frames", type=int, default=100, show_default=True, help="Frames to time.")
 @click.option("--model", help="Model (default: the shipped one).")
 @click.option("--imgsz", type=int, default=640, show_default=True)
@@ -94,7 +96,8 @@ def loop(video, gps_file, frames, model, imgsz, backend, threads, schedule):
         raise click.ClickException(f"no frames decoded from {video}")
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(None, {"store.database": str(Path(tmp) / "bench.db"), "detector.imgsz": imgsz,
-                                    "detector.model": model, "detector.backend": backend, "detector.schedule": schedule})
+                                    "detector.model": model, "detector.backend": backend,
+                                    "detector.schedule": schedule})
         t0 = time.perf_counter()
         timed = _Timed(detector)
         store, result = replay_walk(video, gps_file, config, max_frames=n, progress=False,
@@ -104,12 +107,12 @@ def loop(video, gps_file, frames, model, imgsz, backend, threads, schedule):
     per_frame = whole - result.finalize_s  # the frame loop itself; the end-of-walk step runs once per walk
     bare_fps, loop_fps = n / bare, result.frames / per_frame
     overhead = (per_frame / result.frames) / (bare / n) - 1.0
-    click.echo(f"machine: {os.cpu_count()} CPU cores; model {Path(detector.model_path).name} ({type(detector).__name__}) "
-               f"at imgsz {imgsz}; video {video.name}; schedule {schedule}")
+    click.echo(f"machine: {os.cpu_count()} CPU cores; model {Path(detector.model_path).name} "
+               f"({type(detector).__name__}) at imgsz {imgsz}; video {video.name}; schedule {schedule}")
     click.echo(f"frames: {n}")
     click.echo(f"bare model.predict: {bare_fps:6.2f} fps ({1000 * bare / n:.1f} ms/frame)")
-    click.echo(f"whole survey loop:  {loop_fps:6.2f} fps ({1000 * per_frame / result.frames:.1f} ms/frame: decode, GPS, "
-               f"detect ({schedule}), track, store)")
+    click.echo(f"whole survey loop:  {loop_fps:6.2f} fps ({1000 * per_frame / result.frames:.1f} ms/frame: decode, "
+               f"GPS, detect ({schedule}), track, store)")
     click.echo(f"end of walk (triangulation, de-duplication): {result.finalize_s:.2f} s once")
     inside = (per_frame - timed.seconds) / timed.seconds
     click.echo(f"loop vs the separate bare run: {100 * overhead:+.1f}% (the schedule's extra passes included; noisy: "

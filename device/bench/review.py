@@ -128,7 +128,8 @@ def run(db: Path, walk_id: int, ids: list[int], truths=TRUTHS, profiles=None) ->
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                          args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+            page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                       has_touch=True).new_page()
             page.goto(f"{base}/walks/{walk_id}/review")
             page.wait_for_selector("#review[data-ready='1']")
             start = time.perf_counter()

@@ -59,7 +59,8 @@ class Walk:
         """The walk cut after ``n`` frames (what a replay with ``--max-frames`` saw)."""
         if n >= self.frames:
             return self
-        cams = tuple(_camera(c.id, c.type, c.lat, c.lon, c.x, c.y, {f: b for f, b in c.boxes.items() if f < n}, self.walker)
+        cams = tuple(_camera(c.id, c.type, c.lat, c.lon, c.x, c.y, {f: b for f, b in c.boxes.items() if f < n},
+                             self.walker)
                      for c in self.cameras)
         return replace(self, frames=n, cameras=cams)
 

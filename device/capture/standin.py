@@ -26,7 +26,8 @@ class VideoPicamera2:
         self._next = 0.0
         self.started = False
 
-    def create_video_configuration(self, main: dict[str, Any], controls: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    def create_video_configuration(self, main: dict[str, Any], controls: dict[str, Any] | None = None,
+                                   **_: Any) -> dict[str, Any]:
         return {"main": dict(main), "controls": dict(controls or {})}
 
     def configure(self, config: dict[str, Any]) -> None:

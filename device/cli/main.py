@@ -23,7 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "label": ("sousveillance.device.survey.photos:label", "Label photos of cameras: the model proposes, you verify."),
     "bench": ("sousveillance.device.bench.cli:bench", "Benchmarks: survey loop speed and memory, geolocation."),
     "review": ("sousveillance.device.review.cli:review", "Open the review web view for a walk database."),
-    "basemap": ("sousveillance.device.basemap.cli:basemap", "Build the review map's offline street map from an OSM extract."),
+    "basemap": ("sousveillance.device.basemap.cli:basemap",
+                "Build the review map's offline street map from an OSM extract."),
     "status": ("sousveillance.device.service.cli:status", "Print the field status line (fix, fps, disk, heat)."),
     "install-service": (
         "sousveillance.device.service.cli:install_service",

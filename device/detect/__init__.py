@@ -4,7 +4,8 @@ from .base import Detector, DetectorError
 from .yolo import YoloDetector, resolve_model
 
 
-def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: float = 0.3, iou: float = 0.5) -> Detector:
+def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: float = 0.3,
+                  iou: float = 0.5) -> Detector:
     """The detector for a model file: NCNN folders run on the ncnn runtime alone unless ``backend`` says
     ``ultralytics``; .pt/.onnx files (and ``backend="ultralytics"``) go through Ultralytics."""
     import importlib.util

@@ -33,7 +33,8 @@ def is_ncnn_model(path: Path) -> bool:
 
 
 class NcnnDetector:
-    def __init__(self, model_dir: str | Path, *, conf: float = 0.3, iou: float = 0.5, imgsz: int | None = None, threads: int = 0,
+    def __init__(self, model_dir: str | Path, *, conf: float = 0.3, iou: float = 0.5, imgsz: int | None = None,
+                 threads: int = 0,
                  max_det: int = 300):
         path = Path(model_dir)
         if not is_ncnn_model(path):
@@ -93,7 +94,9 @@ class NcnnDetector:
         """Whether the model runs at input sizes other than its export size (its head maps were found)."""
         return bool(self._heads)
 
-    def _candidates(self, image: np.ndarray, size: tuple[int, int], conf: float) -> tuple[HeadOutput, float, float, float]:
+    def _candidates(
+        self, image: np.ndarray, size: tuple[int, int], conf: float
+    ) -> tuple[HeadOutput, float, float, float]:
         if not self._heads or size == self.imgsz:
             out, gain, left, top = self.forward(image)
             scores = out[4:]
@@ -104,11 +107,13 @@ class NcnnDetector:
         padded, gain, left, top = self._letterbox(image, size)
         return decode(self._run(padded, self._heads), size, conf, len(self.names)), gain, left, top
 
-    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None, conf: float | None = None) -> list[Detection]:
+    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None,
+                conf: float | None = None) -> list[Detection]:
         """Boxes in ``image`` pixels, the image letterboxed to ``size`` (height, width; multiples of 32) when the model
         allows it (``any_size``), else to its export size; ``conf`` below the detector's own for candidates."""
         conf = self.conf if conf is None else conf
-        size = (_ceil32(size[0]), _ceil32(size[1])) if size and self._heads else self._input_hw if self._heads else self.imgsz
+        size = ((_ceil32(size[0]), _ceil32(size[1])) if size and self._heads
+                else self._input_hw if self._heads else self.imgsz)
         cands, gain, left, top = self._candidates(image, size, conf)
         if not len(cands.scores):
             return []

@@ -144,7 +144,8 @@ class ScheduledDetector:
         found: list[Detection] = []
         for p in passes:
             r = p.region
-            found += [d.moved(r.x0, r.y0) for d in self.model.predict(image[r.y0 : r.y1, r.x0 : r.x1], size=p.input_hw, conf=low)]
+            found += [d.moved(r.x0, r.y0) for d in self.model.predict(image[r.y0 : r.y1, r.x0 : r.x1], size=p.input_hw,
+                                                                      conf=low)]
         return found, [(p, p.scale) for p in passes], sum(p.cost(self.model.input_hw) for p in passes)
 
 

@@ -60,7 +60,8 @@ class YoloDetector:
     def input_hw(self) -> tuple[int, int]:
         return (self.imgsz, self.imgsz)
 
-    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None, conf: float | None = None) -> list[Detection]:
+    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None,
+                conf: float | None = None) -> list[Detection]:
         """Boxes in ``image`` pixels at input ``size`` (height, width) for a ``.pt`` model, else the export size."""
         imgsz = list(size) if size and self.any_size else self.imgsz
         kwargs = {"imgsz": imgsz, "conf": self.conf if conf is None else conf, "iou": self.iou, "verbose": False}
@@ -76,7 +77,8 @@ class YoloDetector:
         confs = boxes.conf.cpu().numpy()
         classes = boxes.cls.cpu().numpy().astype(int)
         return [
-            Detection(float(b[0]), float(b[1]), float(b[2]), float(b[3]), float(c), int(k), self.names.get(int(k), str(k)))
+            Detection(float(b[0]), float(b[1]), float(b[2]), float(b[3]), float(c), int(k),
+                      self.names.get(int(k), str(k)))
             for b, c, k in zip(xyxy, confs, classes, strict=True)
         ]
 

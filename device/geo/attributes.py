@@ -3,10 +3,10 @@
 Facing: a bullet (``fixed``) camera is long along its axis, so its box is narrow when seen from in front and wide
 when seen from the side. Its apparent width in metres (box width times range over focal length) is fitted with
 ``k * (rho*|sin phi| + |cos phi|)`` (phi = angle between the camera's axis and the line of sight, ``k`` and the
-length-to-diameter ratio ``rho`` free) over the track's views; the best axis is kept when it explains the widths; of the two opposite directions the
-one facing the walked side is kept (cameras on walls look at the street, not the wall; on a pole front and back
-cannot be told apart, so none is proposed). No direction is proposed when the views span too small an angle, the
-fit does not explain the box widths, or the best directions spread over more than ``max_uncertainty_deg``.
+length-to-diameter ratio ``rho`` free) over the track's views; the best axis is kept when it explains the widths; of the
+two opposite directions the one facing the walked side is kept (cameras on walls look at the street, not the wall; on a
+pole front and back cannot be told apart, so none is proposed). No direction is proposed when the views span too small
+an angle, the fit does not explain the box widths, or the best directions spread over more than ``max_uncertainty_deg``.
 
 Mount: ``pole`` when a pole box contains or adjoins the camera box in enough of the same frames; ``ceiling`` when
 the camera sits above the walked path (under an arcade, in a passage); ``wall`` when it is clearly (beyond its
@@ -47,7 +47,8 @@ class MountProposal:
 
 
 def propose_facing(
-    views: Sequence[View], *, min_views: int = 6, min_span_deg: float = 15.0, min_fit: float = 0.5, max_uncertainty_deg: float = 25.0
+    views: Sequence[View], *, min_views: int = 6, min_span_deg: float = 15.0, min_fit: float = 0.5,
+    max_uncertainty_deg: float = 25.0
 ) -> Facing | None:
     """Facing of a fixed camera from the box shapes along the track, or None when the views do not tell."""
     views = [v for v in views if v.box.width > 2 and v.box.height > 2]

@@ -14,9 +14,9 @@ passes every camera a second time. Two tracks are merged when
 - they have the same type (a different type merges only within half the gate, and ranks after the same type:
   the detector sometimes calls a dome a PTZ from one side).
 
-Pairs are taken closest first (Mahalanobis distance plus the height and type penalties) and groups grow greedily; the group's position
-is the information-weighted mean of its members, checked again before each merge. Pairs a reviewer has split are
-never merged again.
+Pairs are taken closest first (Mahalanobis distance plus the height and type penalties) and groups grow greedily; the
+group's position is the information-weighted mean of its members, checked again before each merge. Pairs a reviewer has
+split are never merged again.
 """
 
 from __future__ import annotations
@@ -102,8 +102,10 @@ def find_merges(
     for i, a in enumerate(tracks):
         for b in tracks[i + 1 :]:
             d = math.hypot(a.east - b.east, a.north - b.north)
-            if d <= _distance_gate(a.covariance() + b.covariance(), max_distance_m, _gap(a, b), a.class_name == b.class_name):
-                dh = abs(a.height_m - b.height_m) / HEIGHT_SIGMA_M if a.height_m is not None and b.height_m is not None else 0.0
+            if d <= _distance_gate(a.covariance() + b.covariance(), max_distance_m, _gap(a, b),
+                                   a.class_name == b.class_name):
+                known = a.height_m is not None and b.height_m is not None
+                dh = abs(a.height_m - b.height_m) / HEIGHT_SIGMA_M if known else 0.0
                 other_type = 0.0 if a.class_name == b.class_name else 0.5 * gate_sigma  # prefer the same type
                 score = _mahalanobis(a.east - b.east, a.north - b.north, a.covariance() + b.covariance())
                 pairs.append((score + dh + other_type, a, b))
@@ -139,7 +141,8 @@ def find_merges(
             gap = max(m.t_first - kept.t_last, kept.t_first - m.t_last)
             d = math.hypot(m.east - kept.east, m.north - kept.north)
             score = _mahalanobis(m.east - kept.east, m.north - kept.north, m.covariance() + kept.covariance())
-            merges.append(Merge(kept.camera_id, m.camera_id, "refound" if gap < REFOUND_GAP_S else "revisit", round(d, 2), round(score, 3)))
+            merges.append(Merge(kept.camera_id, m.camera_id, "refound" if gap < REFOUND_GAP_S else "revisit",
+                                round(d, 2), round(score, 3)))
     return merges
 
 

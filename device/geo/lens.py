@@ -60,7 +60,8 @@ def walk_profile(settings: Mapping[str, Any]) -> CameraProfile:
         return PROFILES["pi3"]
 
 
-def bearing_to(x: float, frame_width: int, heading: float | None, profile: CameraProfile, mount_yaw: float = 0.0) -> float | None:
+def bearing_to(x: float, frame_width: int, heading: float | None, profile: CameraProfile,
+               mount_yaw: float = 0.0) -> float | None:
     """Bearing (degrees from north) walker -> object at image column ``x``; None without a heading."""
     if heading is None:
         return None

@@ -2,10 +2,11 @@
 
 A ``World`` is a walked path (waypoints in metres east/north of a real city origin) and the cameras and poles
 beside it. ``simulate`` walks it: the true path at walking speed, a chest-worn camera swinging with the stride
-and drifting slowly around the direction of travel, a GPS whose error is a first-order Gauss-Markov bias (correlated over ``gps_tau_s``) plus jitter, with
-dropouts; every object is projected through the pinhole lens, detected with a probability that grows with its box
-size, boxes get pixel noise, and a tracker joins detections into tracks (one per pass, sometimes broken). What
-comes out are the ``Fix`` and ``Sighting`` values the survey loop would have produced, plus each track's truth.
+and drifting slowly around the direction of travel, a GPS whose error is a first-order Gauss-Markov bias (correlated
+over ``gps_tau_s``) plus jitter, with dropouts; every object is projected through the pinhole lens, detected with a
+probability that grows with its box size, boxes get pixel noise, and a tracker joins detections into tracks (one per
+pass, sometimes broken). What comes out are the ``Fix`` and ``Sighting`` values the survey loop would have produced,
+plus each track's truth.
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ def _fixes(rng, frame: LocalFrame, truth: np.ndarray, direction: np.ndarray, fps
     return fixes
 
 
-def _project(obj: TrueObject, p: np.ndarray, yaw: float, focal: float, cfg: SimConfig) -> tuple[float, float, float, float] | None:
+def _project(
+    obj: TrueObject, p: np.ndarray, yaw: float, focal: float, cfg: SimConfig
+) -> tuple[float, float, float, float] | None:
     """Box (x1, y1, x2, y2) of an object seen from ``p`` looking along ``yaw``, or None when out of view."""
     de, dn = obj.east - p[0], obj.north - p[1]
     y = math.radians(yaw)
@@ -231,10 +234,12 @@ def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile 
             if pt is not None:
                 lat, lon = frame.to_wgs84(pt.east, pt.north)
                 position = Position(float(lat), float(lon), heading, pt.eph, START_UTC + timedelta(seconds=t))
-            det = Detection(x1, y1, x2, y2, float(rng.uniform(0.5, 0.95)), CLASS_NAMES.index(obj.class_name), obj.class_name)
+            det = Detection(x1, y1, x2, y2, float(rng.uniform(0.5, 0.95)), CLASS_NAMES.index(obj.class_name),
+                            obj.class_name)
             bearing = bearing_to((x1 + x2) / 2, cfg.frame_width, heading, profile) if position else None
             sim.sightings.append(
-                Sighting(track_id, i, t, START_UTC + timedelta(seconds=t), det, cfg.frame_width, cfg.frame_height, position, bearing)
+                Sighting(track_id, i, t, START_UTC + timedelta(seconds=t), det, cfg.frame_width, cfg.frame_height,
+                         position, bearing)
             )
     sim.sightings.sort(key=lambda s: (s.t, s.track_id))
     return sim

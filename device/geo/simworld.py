@@ -34,7 +34,8 @@ def city_world(seed: int, *, walk_back: bool = True) -> World:
         nonlocal count
         count += 1
         scale = float(rng.uniform(0.8, 1.25))
-        objects.append(TrueObject(key or f"c{count}", cls, float(e), float(n), float(h), float(facing % 360), mount, scale))
+        objects.append(TrueObject(key or f"c{count}", cls, float(e), float(n), float(h), float(facing % 360), mount,
+                                  scale))
 
     for leg, (a, b) in enumerate(itertools.pairwise(out)):
         u, left, length = _leg_frame(a, b)
@@ -45,12 +46,14 @@ def city_world(seed: int, *, walk_back: bool = True) -> World:
             base = np.array(a) + along * u
             if kind == "pole":
                 p = base - 2.5 * left
-                objects.append(TrueObject(f"p{leg}-{along:.0f}", "pole", p[0], p[1], rng.uniform(4.5, 6.5), mount="pole"))
+                objects.append(TrueObject(f"p{leg}-{along:.0f}", "pole", p[0], p[1], rng.uniform(4.5, 6.5),
+                                          mount="pole"))
                 street = float(bearing_of(*u))
                 add(cls, p[0], p[1], rng.uniform(4.0, 5.0), street + rng.choice([0, 180]) + rng.normal(0, 20), "pole")
                 if rng.random() < 0.4:  # a second camera on the same pole, facing the other way, a little higher
                     q = p + 0.15 * u
-                    add(str(rng.choice(CAMERA_CLASSES)), q[0], q[1], objects[-1].height + 0.5, objects[-1].facing + 180, "pole")
+                    add(str(rng.choice(CAMERA_CLASSES)), q[0], q[1], objects[-1].height + 0.5, objects[-1].facing + 180,
+                        "pole")
             else:
                 lateral = 3.5 if kind == "near" else -rng.uniform(12, 16)
                 p = base + lateral * left
@@ -68,7 +71,8 @@ def write_walk(store, sim: SimWalk, profile: CameraProfile | None = None, *, loc
 
     profile = profile or PROFILES[sim.config.profile]
     locator = locator or default_locator(profile)
-    capture = {"profile": profile.name} if profile.name in PROFILES else {"profile": "pi3", "hfov_deg": profile.hfov_deg}
+    capture = ({"profile": profile.name} if profile.name in PROFILES
+               else {"profile": "pi3", "hfov_deg": profile.hfov_deg})
     walk_id = store.start_walk(source="simulated", settings={"capture": capture, "seed": sim.config.seed})
     tracks = sim.tracks()
     with store.batch():

@@ -101,7 +101,8 @@ class TriangulatingLocator:
         self.bearing_sigma = math.radians(bearing_sigma_deg)  # one bearing's error (sway, heading, lens)
         self.range_error = range_error  # relative spread of the class's physical size (prior on k)
         self.correlation_s = correlation_s  # bearing errors closer in time than this count as one
-        self.max_depth_share = max_depth_share  # "triangulation" when the range is known this much better than from size
+        # "triangulation" when the range is known this much better than from size
+        self.max_depth_share = max_depth_share
         self.size_noise = size_noise  # relative noise of one box's size
         self.size_views = size_views  # box sizes of a track count as at most this many independent ones
         self.fallback = fallback or RangeLocator(self.profile)
@@ -220,7 +221,8 @@ class TriangulatingLocator:
         prior_sd = self.range_error * float(np.median(np.clip(t, 1.0, MAX_RANGE_M)))
         return point, cov[:2, :2], residual, ahead, depth_sd < self.max_depth_share * prior_sd
 
-    def range_point(self, sightings: Sequence[Sighting], class_name: str, frame: LocalFrame | None = None) -> Located | None:
+    def range_point(self, sightings: Sequence[Sighting], class_name: str,
+                    frame: LocalFrame | None = None) -> Located | None:
         """Median of the size-based points of several sightings (walker + bearing + range); None below two rays."""
         found = self._range_point(sightings, class_name, frame)
         return found[0] if found else None
@@ -231,7 +233,8 @@ class TriangulatingLocator:
         placed = [s for s in sightings if s.position is not None and s.bearing is not None]
         if len(placed) < 2:
             return None
-        frame = frame or LocalFrame.around([s.position.latitude for s in placed], [s.position.longitude for s in placed])
+        frame = frame or LocalFrame.around([s.position.latitude for s in placed],
+                                           [s.position.longitude for s in placed])
         rays = self.rays(placed, class_name, frame)
         p = np.array([[r.east, r.north] for r in rays])
         guess = np.array([r.range_guess for r in rays])
@@ -246,7 +249,8 @@ class TriangulatingLocator:
         return Located(float(lat), float(lon), round(radius(cov), 2), "range"), cov
 
     def _fallback(
-        self, sightings: Sequence[Sighting], class_name: str, rays: int, spread: float | None, residual: float | None, why: str,
+        self, sightings: Sequence[Sighting], class_name: str, rays: int, spread: float | None, residual: float | None,
+        why: str,
         frame: LocalFrame | None = None,
     ) -> Solution:
         found = self._range_point(sightings, class_name, frame)

@@ -88,7 +88,8 @@ class WalkGeometry:
         if self.reheading and lat is not None:
             smooth = self.line.heading(r.t, span_m=self.params.heading_span_m, centered=True)
             turn = self.line.turn(r.t)
-            if turn is not None and turn > self.params.max_turn_deg:  # at a corner: the nearest fix's own course, else no ray
+            # at a corner: the nearest fix's own course, else no ray
+            if turn is not None and turn > self.params.max_turn_deg:
                 smooth = self.line.course_near(r.t)
                 if smooth is None:
                     bearing = None
@@ -99,7 +100,8 @@ class WalkGeometry:
                     lens = self.profile.angle_of((r.x1 + r.x2) / 2, r.frame_width)
                 heading, bearing = smooth, (smooth + lens) % 360.0
         position = None if lat is None else Position(lat, lon, heading, eph)
-        return Sighting(r.track_id, r.frame_index, r.t, None, det, r.frame_width, r.frame_height, position, bearing, r.id)
+        return Sighting(r.track_id, r.frame_index, r.t, None, det, r.frame_width, r.frame_height, position, bearing,
+                        r.id)
 
     def local(self, lat: float, lon: float) -> tuple[float, float]:
         e, n = self.frame.to_local(lat, lon)
@@ -117,7 +119,8 @@ class WalkGeometry:
         solutions = [self.locator.solve(p, class_name, self.frame) for p in passes]
         placed = [sol for sol in solutions if sol.located is not None]
         if not placed:
-            return {"latitude": None, "longitude": None, "uncertainty_m": None, "position_method": "none", "has_position": 0,
+            return {"latitude": None, "longitude": None, "uncertainty_m": None, "position_method": "none",
+                    "has_position": 0,
                     "geo_rays": 0, "bearing_spread_deg": None, "residual_m": None, "geo_note": "no GPS position"}
         best = min(placed, key=lambda sol: sol.located.uncertainty_m)
         if len(placed) == 1:
@@ -134,7 +137,8 @@ class WalkGeometry:
         return {
             "latitude": lat, "longitude": lon, "uncertainty_m": round(unc, 2), "position_method": best.located.method,
             "has_position": 1, "geo_rays": sum(sol.rays for sol in solutions), "bearing_spread_deg": best.spread_deg,
-            "residual_m": best.residual_m, "geo_note": "; ".join(sorted({sol.reason for sol in solutions if sol.reason})),
+            "residual_m": best.residual_m,
+            "geo_note": "; ".join(sorted({sol.reason for sol in solutions if sol.reason})),
         }
 
     def attributes(self, camera_ids: list[int], class_name: str, placed: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +162,8 @@ class WalkGeometry:
                     off_axis = math.radians(self.profile.angle_of(d.center[0], s.frame_width))
                     depth = math.hypot(we - cam[0], wn - cam[1]) * math.cos(off_axis)
                     width_m = d.width * depth / self.profile.focal_px(s.frame_width)
-                    views.append(View(float(bearing_of(we - cam[0], wn - cam[1])), Box(d.x1, d.y1, d.x2, d.y2), width_m))
+                    views.append(View(float(bearing_of(we - cam[0], wn - cam[1])), Box(d.x1, d.y1, d.x2, d.y2),
+                                      width_m))
             facing = propose_facing(views)
             if facing is not None:
                 out["direction"], out["direction_uncertainty_deg"] = facing.direction, facing.uncertainty_deg
@@ -171,7 +176,8 @@ class WalkGeometry:
             return {}
         best = max((s for c in camera_ids for s in self.by_camera.get(c, [])), key=sighting_quality)
         utcs = [r.utc for r in rows if r.utc]
-        out = {"sightings_count": len(rows), "confidence": max(r.confidence or 0.0 for r in rows), "best_sighting_id": best.id}
+        out = {"sightings_count": len(rows), "confidence": max(r.confidence or 0.0 for r in rows),
+               "best_sighting_id": best.id}
         if utcs:
             out["first_seen"], out["last_seen"] = min(utcs), max(utcs)
         if self.rows[best.id].crop:
@@ -186,7 +192,8 @@ class WalkGeometry:
         unc = camera.uncertainty_m or 10.0
         cov = self.covariances.get((camera.id,), np.eye(2) * unc * unc)
         return TrackEstimate(camera.id, camera.camera_type, e, n, unc,
-                             frozenset(s.frame_index for s in sightings), sightings[0].t, sightings[-1].t, len(sightings),
+                             frozenset(s.frame_index for s in sightings), sightings[0].t, sightings[-1].t,
+                             len(sightings),
                              self.height(sightings, e, n), tuple(cov.ravel()))
 
     def height(self, sightings: list[Sighting], east: float, north: float) -> float | None:
@@ -198,7 +205,8 @@ class WalkGeometry:
             we, wn = self.local(s.position.latitude, s.position.longitude)
             rng = math.hypot(east - we, north - wn)
             yc = (s.detection.y1 + s.detection.y2) / 2
-            heights.append(self.params.lens_height_m + rng * (s.frame_height / 2 - yc) / self.profile.focal_px(s.frame_width))
+            heights.append(self.params.lens_height_m
+                           + rng * (s.frame_height / 2 - yc) / self.profile.focal_px(s.frame_width))
         return float(np.median(heights)) if heights else None
 
     def group_values(self, kept: CameraRow, member_ids: list[int], class_name: str) -> dict[str, Any]:
@@ -214,5 +222,6 @@ class WalkGeometry:
             height = self.height([s for c in ids for s in self.by_camera.get(c, [])], e, n)
             values["height_m"] = None if height is None else round(height, 1)
         else:  # never overwrite what a reviewer decided
-            values = {k: v for k, v in values.items() if k not in ("latitude", "longitude", "uncertainty_m", "position_method")}
+            values = {k: v for k, v in values.items()
+                      if k not in ("latitude", "longitude", "uncertainty_m", "position_method")}
         return values

@@ -118,7 +118,8 @@ class PMTiles:
             raise TilesError(f"{self.path.name} is not a PMTiles file")
         if head[7] != 3:
             raise TilesError(f"{self.path.name} is PMTiles version {head[7]}; only version 3 is supported")
-        (root_off, root_len, meta_off, meta_len, leaf_off, _leaf_len, data_off, _data_len) = struct.unpack_from("<8Q", head, 8)
+        (root_off, root_len, meta_off, meta_len, leaf_off, _leaf_len, data_off, _data_len) = struct.unpack_from(
+            "<8Q", head, 8)
         internal, tile_comp, tile_type, minzoom, maxzoom = head[97], head[98], head[99], head[100], head[101]
         min_lon, min_lat, max_lon, max_lat = (v / 1e7 for v in struct.unpack_from("<4i", head, 102))
         fmt = TILE_TYPES.get(tile_type, "unknown")

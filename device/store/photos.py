@@ -125,7 +125,8 @@ class PhotoRecords(CameraRecords, CropFiles):
             rel = self.save_crop(photo.walk_id, _crop_name(photo, track, det), crop)
             confidence = None if drawn else det.confidence
             camera_id = self.add_camera(photo.walk_id, track, str(uuidlib.uuid4()), det.class_name, now,
-                                        last_seen=now, confidence=confidence, sightings_count=1, best_crop=rel)  # fmt: skip
+                                        last_seen=now, confidence=confidence, sightings_count=1,
+                                        best_crop=rel)  # fmt: skip
             sighting = Sighting(track, photo.frame_index, float(photo.frame_index), parse_utc(now), det, photo.width,
                                 photo.height, None, None)  # fmt: skip
             sighting_id = self.add_sighting(photo.walk_id, camera_id, sighting, crop=rel)

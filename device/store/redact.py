@@ -128,7 +128,8 @@ def redact(region: np.ndarray, box_in_region: Box) -> tuple[np.ndarray, Redactio
     scale = min(1.0, DETECT_MAX_SIDE / max(region.shape[:2]))
     work = cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else region.copy()
     h, w = work.shape[:2]
-    bx1, by1, bx2, by2 = (int(v * scale) for v in (box_in_region.x1, box_in_region.y1, box_in_region.x2, box_in_region.y2))
+    bx1, by1, bx2, by2 = (int(v * scale) for v in (box_in_region.x1, box_in_region.y1, box_in_region.x2,
+                                                   box_in_region.y2))
     report = Redaction()
     report.detections = _Detectors.get().find(work)
     strong = max(3, (max(h, w) // 10) | 1)

@@ -111,7 +111,8 @@ def label_photos(
                 continue
             earlier = store.photo_with_sha256(sha)
             if earlier is not None:
-                result.skipped.append(f"{path.name}: already labelled (walk {earlier.walk_id}, {earlier.file}): skipped")
+                result.skipped.append(
+                    f"{path.name}: already labelled (walk {earlier.walk_id}, {earlier.file}): skipped")
                 result.already += 1
                 echo(result.skipped[-1])
                 continue

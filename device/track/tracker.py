@@ -51,7 +51,8 @@ class Track:
     def predicted(self) -> Detection:
         b = self.box
         k = self.unseen + 1
-        return Detection(b.x1 + self.vx * k, b.y1 + self.vy * k, b.x2 + self.vx * k, b.y2 + self.vy * k, b.confidence, b.class_id, b.class_name)
+        return Detection(b.x1 + self.vx * k, b.y1 + self.vy * k, b.x2 + self.vx * k, b.y2 + self.vy * k, b.confidence,
+                         b.class_id, b.class_name)
 
     def add(self, det: Detection, frame_index: int, *, hit: bool = True) -> None:
         (ox, oy), (nx, ny) = self.box.center, det.center
@@ -95,7 +96,8 @@ class Tracker:
             return 0.05 * (1.0 - dist / gate) + 1e-3
         return 0.0
 
-    def _associate(self, tracks: list[Track], dets: list[Detection]) -> tuple[list[tuple[Track, Detection]], list[Track], list[Detection]]:
+    def _associate(self, tracks: list[Track], dets: list[Detection]) -> tuple[list[tuple[Track, Detection]],
+                                                                              list[Track], list[Detection]]:
         pairs = sorted(
             ((self._score(t, d), ti, di) for ti, t in enumerate(tracks) for di, d in enumerate(dets)),
             key=lambda p: p[0],
@@ -144,7 +146,8 @@ class Tracker:
             if track.misses > self.max_age or track.unseen > 3 * self.max_age:
                 ended.append(track)
         for det in new_dets:
-            track = Track(id=next(self._ids), box=det, last_frame=frame_index, class_votes={det.class_name: det.confidence})
+            track = Track(id=next(self._ids), box=det, last_frame=frame_index,
+                          class_votes={det.class_name: det.confidence})
             if self.min_hits <= 1:
                 track.confirmed = True
                 confirmed.append(track)

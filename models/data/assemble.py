@@ -98,7 +98,8 @@ def realset_sources(images_dir: Path, repeat: int = 1, **files: Path) -> tuple[l
     for split, k in (("train", repeat), ("val", 1)):
         photos = s.split(split)
         if photos:
-            out.append(Source("realset", tuple(p.image for p in photos), split, k, labels=tuple(p.labels for p in photos)))
+            out.append(Source("realset", tuple(p.image for p in photos), split, k,
+                              labels=tuple(p.labels for p in photos)))
     return out, s.notes
 
 

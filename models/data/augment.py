@@ -128,7 +128,8 @@ def real_variants(
     for i, photo in enumerate(photos):
         for j in range(soft):
             image, recipe = soft_copy(photo.image, np.random.default_rng([seed, 1, i, j]))
-            out.append(Variant(f"soft{j}_{Path(photo.name).stem}", image, list(photo.boxes), (f"{photo.name}: {recipe}",)))
+            out.append(Variant(f"soft{j}_{Path(photo.name).stem}", image, list(photo.boxes),
+                               (f"{photo.name}: {recipe}",)))
     for stream, count, lit in ((2, far, False), (3, backlit_grids, True)):  # stream: the grids' own seed sequence
         for g in range(count):
             rng = np.random.default_rng([seed, stream, g])

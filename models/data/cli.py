@@ -19,7 +19,8 @@ import click
 @click.option("--walks", multiple=True, type=click.Path(path_type=Path), help="Walk database (reviewed cameras).")
 @click.option("--real/--no-real", default=True, show_default=True, help="Use ../shared/data/real (train + val).")
 @click.option("--realset", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="The real-photo set's fetched images (`model realset fetch`): its train and val splits.")  # fmt: skip
+              help="The real-photo set's fetched images (`model realset fetch`): "
+                   "its train and val splits.")  # fmt: skip
 @click.option("--real-repeat", default=3, show_default=True, help="Oversample the real train photos.")
 @click.option("--imgsz", default=640, show_default=True, help="Training size (and tile size).")
 @click.option("--tile/--no-tile", default=True, show_default=True, help="Add native-resolution tiles.")

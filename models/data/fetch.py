@@ -58,7 +58,8 @@ def from_mirror(mirror: Path) -> BlobGetter:
             raise FetchError(f"{p.repo}: git failed: {exc}") from exc
         if done.returncode != 0:
             msg = done.stderr.decode(errors="replace").strip().splitlines()
-            raise FetchError(f"{p.repo}@{p.commit[:12]}:{p.path}: not in the mirror ({msg[-1] if msg else 'git error'})")
+            raise FetchError(
+                f"{p.repo}@{p.commit[:12]}:{p.path}: not in the mirror ({msg[-1] if msg else 'git error'})")
         return done.stdout
 
     return get

@@ -2,8 +2,9 @@
 
 A photo whose every box is decided gives a label file: its confirmed boxes, with their reviewed type; rejected ones
 are dropped. A photo with a box still pending, or with no box at all (unlabelled: nothing proposed, nothing
-drawn; unless the manifest calls it a negative), gives one line and is skipped, as is a photo that is not in the manifest or whose shape differs from the
-manifest's (another photo of the same name). The database is opened read-only through the store.
+drawn; unless the manifest calls it a negative), gives one line and is skipped, as is a photo that is not in the
+manifest or whose shape differs from the manifest's (another photo of the same name). The database is opened read-only
+through the store.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def export_labels(db: Path, labels_dir: Path = LABELS_DIR, manifest: Path = MANI
             why = f"{pending} box(es) still pending review"
         elif not boxes and row.kind != "negative":  # a negative of the manifest: its empty label is right
             why = "unlabelled (no box proposed or drawn)"
-        elif row.width and abs(photo.width / photo.height - row.width / row.height) > ASPECT_TOLERANCE * row.width / row.height:
+        elif (row.width and abs(photo.width / photo.height - row.width / row.height)
+              > ASPECT_TOLERANCE * row.width / row.height):
             why = f"{photo.width}x{photo.height} px is not the shape of the manifest's {row.width}x{row.height}"
         if why:
             out.skipped.append(f"{photo.file} (walk {photo.walk_id}): {why}: skipped")

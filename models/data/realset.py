@@ -190,7 +190,8 @@ def assign_splits(photos: list[RealPhoto], val_share: float = VAL_SHARE, seed: s
     return split
 
 
-def write_split(photos: list[RealPhoto], path: Path = SPLIT, val_share: float = VAL_SHARE, seed: str = SPLIT_SEED) -> dict:
+def write_split(photos: list[RealPhoto], path: Path = SPLIT, val_share: float = VAL_SHARE,
+                seed: str = SPLIT_SEED) -> dict:
     repos = assign_splits(photos, val_share, seed)
     data = {
         "rule": {"val_share": val_share, "seed": seed},

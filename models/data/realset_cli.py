@@ -114,7 +114,8 @@ def check_cmd(images: Path | None, manifest: Path, labels_dir: Path, split_file:
     for name in ("train", "val"):
         st = rs.split_stats(s.split(name))
         per_class = ", ".join(f"{k} {st[k]}" for k in ("dome", "fixed", "ptz", "pole"))
-        click.echo(f"{name}: {st['photos']} photos, {st['boxes']} camera boxes ({st['small']} under 32 px), {per_class}")
+        click.echo(
+            f"{name}: {st['photos']} photos, {st['boxes']} camera boxes ({st['small']} under 32 px), {per_class}")
     st = rs.split_stats(s.split("val"))
     short = [f"{k} {st[k]} < {v}" for k, v in rs.VAL_TARGETS.items() if st[k] < v]
     short += [f"no {k} box" for k in ("dome", "ptz") if not st[k]]
@@ -123,7 +124,8 @@ def check_cmd(images: Path | None, manifest: Path, labels_dir: Path, split_file:
 
 @realset.command("labels")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Labelling database made by `sousveillance label` and reviewed in `sousveillance review`.")  # fmt: skip
+              help="Labelling database made by `sousveillance label` "
+                   "and reviewed in `sousveillance review`.")  # fmt: skip
 @click.option("--labels", "labels_dir", type=click.Path(file_okay=False, path_type=Path), default=rs.LABELS_DIR,
               show_default=True)  # fmt: skip
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=rs.MANIFEST, show_default=True)

@@ -113,7 +113,8 @@ def export_walks(databases: list[Path], out: Path) -> WalkExport:
                 stem = f"walk_{tag}_{walk_id}_f{index:06d}"
                 w, h = int(group[0].sighting.frame_width), int(group[0].sighting.frame_height)
                 boxes = [
-                    YoloBox.from_pixels(_class_of(r.camera_type), r.sighting.x1, r.sighting.y1, r.sighting.x2, r.sighting.y2, w, h)
+                    YoloBox.from_pixels(_class_of(r.camera_type), r.sighting.x1, r.sighting.y1, r.sighting.x2,
+                                        r.sighting.y2, w, h)
                     for r in reviewed
                     if r.review_state == "confirmed"
                 ]

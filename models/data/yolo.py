@@ -23,7 +23,8 @@ class YoloBox:
     h: float
 
     @classmethod
-    def from_pixels(cls, class_id: int, x1: float, y1: float, x2: float, y2: float, width: float, height: float) -> YoloBox:
+    def from_pixels(cls, class_id: int, x1: float, y1: float, x2: float, y2: float, width: float,
+                    height: float) -> YoloBox:
         """From a pixel box, clipped to the image."""
         x1, x2 = max(0.0, min(x1, x2)), min(float(width), max(x1, x2))
         y1, y2 = max(0.0, min(y1, y2)), min(float(height), max(y1, y2))

@@ -115,7 +115,8 @@ def walk(out: Path, seed: int, duration: float, fps: float, width: int, height: 
     \b
     Example:
       python -m sousveillance.models.synth walk --out /tmp/walk --seed 1 --duration 40
-      sousveillance model synth walk --out ~/.cache/sousveillance/walks/seed2 --seed 2 --duration 20 --width 1920 --height 1080 --crf 18
+      sousveillance model synth walk --out ~/.cache/sousveillance/walks/seed2 --seed 2 --duration 20 \\
+        --width 1920 --height 1080 --crf 18
     """
     _logging(verbose)
     _need_bpy()

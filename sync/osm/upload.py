@@ -85,7 +85,8 @@ class OsmUploader:
 
     # -- walk database records ---------------------------------------------------------------------------
     def _record(self, cs_id: int, nodes: dict[str, tuple[NodeDraft, int, int]], state: str) -> None:
-        found = [OsmNode(uuid, node_id, version, d.latitude, d.longitude) for uuid, (d, node_id, version) in nodes.items()]
+        found = [OsmNode(uuid, node_id, version, d.latitude, d.longitude)
+                 for uuid, (d, node_id, version) in nodes.items()]
         self.records.record_nodes(cs_id, self.api_url, found, state)
 
     # -- recovery ----------------------------------------------------------------------------------------

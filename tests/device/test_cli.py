@@ -13,7 +13,8 @@ from sousveillance.main import COMMANDS, cli
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sousveillance", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run([sys.executable, "-m", "sousveillance", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
 
 
 def test_python_dash_m_and_version():
@@ -55,7 +56,8 @@ def test_a_command_whose_extra_is_missing_says_which_module_it_needs(tmp_path, m
 def test_replay_bad_inputs_each_give_one_clear_line(tmp_path):
     walk = make_walk(tmp_path / "rec", frames=10)
     db = str(tmp_path / "walks.db")
-    assert "video not found" in one_error_line(run("replay", str(tmp_path / "nope.mp4"), "--nmea", str(walk.nmea), "--db", db))
+    assert "video not found" in one_error_line(run("replay", str(tmp_path / "nope.mp4"), "--nmea", str(walk.nmea),
+                                                   "--db", db))
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"\x00garbage" * 1000)
     assert "cannot decode video" in one_error_line(run("replay", str(junk), "--nmea", str(walk.nmea), "--db", db))
@@ -68,4 +70,5 @@ def test_replay_bad_inputs_each_give_one_clear_line(tmp_path):
     assert "no valid fix" in one_error_line(run("replay", str(walk.video), "--nmea", str(nmea), "--db", db))
     assert "model file not found" in one_error_line(
         run("replay", str(walk.video), "--nmea", str(walk.nmea), "--db", db, "--model", str(tmp_path / "missing.pt")))
-    assert "invalid setting detector.imgsz" in one_error_line(run("replay", str(walk.video), "--db", db, "--imgsz", "5"))
+    assert "invalid setting detector.imgsz" in one_error_line(run("replay", str(walk.video), "--db", db, "--imgsz",
+                                                                  "5"))

@@ -40,12 +40,14 @@ def test_demo_finds_cameras_of_the_sample_walk_and_says_where_the_database_is(tm
     for lat, lon, _ in cams:
         assert min(metres(lat, lon, t["lat"], t["lon"]) for t in truth) < 20.0
     # and they are different ones: each truth camera taken once, nearest pairs first
-    pairs = sorted((metres(lat, lon, t["lat"], t["lon"]), i, t["id"]) for i, (lat, lon, _) in enumerate(cams) for t in truth)
+    pairs = sorted((metres(lat, lon, t["lat"], t["lon"]), i, t["id"])
+                   for i, (lat, lon, _) in enumerate(cams) for t in truth)
     found, seen = set(), set()
     for d, i, tid in pairs:
         if d < 20.0 and i not in found and tid not in seen:
             found.add(i)
             seen.add(tid)
     matched = len(seen)
-    assert matched >= DEMO_CAMERAS, f"{matched} of the 10 cameras found (the default schedule found {DEMO_CAMERAS + 1} in development)"
+    assert matched >= DEMO_CAMERAS, (
+        f"{matched} of the 10 cameras found (the default schedule found {DEMO_CAMERAS + 1} in development)")
     assert conn.execute("SELECT status FROM walks").fetchone()[0] == "completed"

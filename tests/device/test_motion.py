@@ -27,7 +27,8 @@ def frames(n):
 def test_a_known_translation_is_measured():
     image = frames(40)[-1]
     h, w = image.shape[:2]
-    moved = cv2.warpAffine(image, np.float32([[1, 0, 0.04 * w], [0, 1, -0.01 * h]]), (w, h), borderMode=cv2.BORDER_REFLECT)
+    moved = cv2.warpAffine(image, np.float32([[1, 0, 0.04 * w], [0, 1, -0.01 * h]]), (w, h),
+                           borderMode=cv2.BORDER_REFLECT)
     motion = GlobalMotion()
     assert motion.shift(image) == (0.0, 0.0)  # nothing to compare the first frame with
     dx, dy = motion.shift(moved)

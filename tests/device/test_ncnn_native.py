@@ -90,6 +90,7 @@ def test_a_rectangular_input_finds_what_the_square_one_finds():
             if a.confidence < 0.35:
                 continue  # boxes near the threshold may fall either side
             tol = 4 * max(img.shape[:2]) / 640  # 4 px of the model's input, in frame pixels
-            assert any(b.class_name == a.class_name and abs(b.x1 - a.x1) < tol and abs(b.y2 - a.y2) < tol for b in rect), a
+            assert any(b.class_name == a.class_name and abs(b.x1 - a.x1) < tol and abs(b.y2 - a.y2) < tol
+                       for b in rect), a
             compared += 1
     assert compared >= 3

@@ -50,7 +50,8 @@ def a_camera_in_view(model):
             if not 16 <= x2 - x1 <= 48 or f >= len(frames):
                 continue
             others = [o.boxes[f] for o in walk.cameras if o is not cam and f in o.boxes]
-            if any(abs((o[0] + o[2]) / 2 - (x1 + x2) / 2) < 150 and abs((o[1] + o[3]) / 2 - (y1 + y2) / 2) < 150 for o in others):
+            if any(abs((o[0] + o[2]) / 2 - (x1 + x2) / 2) < 150 and abs((o[1] + o[3]) / 2 - (y1 + y2) / 2) < 150
+                   for o in others):
                 continue
             if visible_in_a_crop(model, frames[f], (x1, y1, x2, y2)):
                 return f, (x1, y1, x2, y2), frames[f]
@@ -72,8 +73,8 @@ def test_a_candidate_on_a_camera_is_confirmed_and_one_on_nothing_is_dropped():
     for _ in range(3 * roi.max_tries):  # crops go to the least-tried candidates first: the whole frame adds some
         seen = detector.detect_frame(image)  # the walker stood still: the same frame again
         assert {p.kind for p in seen.passes} >= {"whole", "roi"}
-        found_at_camera |= any(abs(d.center[0] - (x1 + x2) / 2) < (x2 - x1) and abs(d.center[1] - (y1 + y2) / 2) < (y2 - y1)
-                               for d in seen.detections)
+        found_at_camera |= any(abs(d.center[0] - (x1 + x2) / 2) < (x2 - x1)
+                               and abs(d.center[1] - (y1 + y2) / 2) < (y2 - y1) for d in seen.detections)
     assert true.hits >= roi.confirm_hits and found_at_camera  # confirmed: its boxes reached the detections
     assert true in roi.candidates  # and still followed: a small camera is seen every frame, not once a rotation
     assert false.hits == 0 and false.tries == roi.max_tries  # looked at every time, never found: dropped

@@ -31,7 +31,8 @@ def test_walk_of_a_dead_process_is_marked_interrupted(tmp_path):
     code = (
         "import os, sys; from sousveillance.device.store import Store;"
         f"s = Store({str(path)!r}); w = s.start_walk(source='x');"
-        "s.db['fixes'].insert({'walk_id': w, 't': 1.0, 'utc': '2026-05-02T09:30:01.000+00:00', 'latitude': 43.3, 'longitude': 5.37});"
+        "s.db['fixes'].insert({'walk_id': w, 't': 1.0, 'utc': '2026-05-02T09:30:01.000+00:00', 'latitude': 43.3, "
+        "'longitude': 5.37});"
         "s.db.conn.commit(); os._exit(0)"  # dies without ending the walk
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -62,7 +63,8 @@ def test_a_full_database_raises_disk_full_and_keeps_what_was_committed(tmp_path)
         store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
         with pytest.raises(DiskFullError):
             with store.batch() as db:
-                db["fixes"].insert_all({"walk_id": walk, "t": float(i), "utc": "x" * 200, "latitude": 1.0, "longitude": 2.0} for i in range(5000))
+                db["fixes"].insert_all({"walk_id": walk, "t": float(i), "utc": "x" * 200,
+                                        "latitude": 1.0, "longitude": 2.0} for i in range(5000))
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM walks").fetchone()[0] == 1

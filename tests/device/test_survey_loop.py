@@ -22,7 +22,8 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def replay(tmp_path, walk, **overrides):
-    config = load_config(None, {"store.database": str(tmp_path / "db" / "walks.db"), "tracker.min_hits": 3, **overrides})
+    config = load_config(None,
+                         {"store.database": str(tmp_path / "db" / "walks.db"), "tracker.min_hits": 3, **overrides})
     fixes = open_gps_file(walk.nmea) if walk.nmea.exists() else []
     timing = align_recording(fixes)
     return run_walk(config, VideoFileSource(walk.video), detector=BlobDetector(), fixes=timing.fixes,
@@ -130,7 +131,8 @@ KILL_SCRIPT = textwrap.dedent(
 
     config = load_config(None, {{"store.database": {db!r}}})
     timing = align_recording(open_gps_file({nmea!r}))
-    run_walk(config, VideoFileSource({video!r}), detector=Slow(), fixes=timing.fixes, video_start_utc=timing.video_start_utc)
+    run_walk(config, VideoFileSource({video!r}), detector=Slow(), fixes=timing.fixes,
+             video_start_utc=timing.video_start_utc)
     """
 )
 

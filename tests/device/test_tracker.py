@@ -58,7 +58,8 @@ def coverage(tile_x0, tile_x1, width=1920, height=1080):
     from sousveillance.device.detect.schedule import Region
     from sousveillance.device.detect.scheduled import Coverage, Look
 
-    return Coverage(width, height, (Look(Region(0, 0, width, height), 48.0), Look(Region(tile_x0, 0, tile_x1, height), 16.0)))
+    return Coverage(width, height,
+                    (Look(Region(0, 0, width, height), 48.0), Look(Region(tile_x0, 0, tile_x1, height), 16.0)))
 
 
 def test_a_small_camera_seen_only_every_kth_frame_keeps_one_track():

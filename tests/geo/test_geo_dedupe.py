@@ -115,7 +115,8 @@ def test_bench_scores_a_walk_database_against_a_truth_file(store, tmp_path):
     cams = []
     for obj in (CAMERA, far):
         lat, lon = sim.frame.to_wgs84(obj.east, obj.north)
-        cams.append({"id": obj.key, "type": obj.class_name, "lat": float(lat), "lon": float(lon), "in_view_frames": [1]})
+        cams.append({"id": obj.key, "type": obj.class_name, "lat": float(lat), "lon": float(lon),
+                     "in_view_frames": [1]})
     truth = tmp_path / "truth.json"
     truth.write_text(json.dumps({"origin": {"lat": sim.world.origin[0], "lon": sim.world.origin[1]}, "cameras": cams}))
     result = CliRunner().invoke(geolocate, ["--sample", str(store.path), "--truth", str(truth)])
@@ -161,4 +162,5 @@ def test_vague_tracks_minutes_apart_and_far_apart_stay_two_cameras():
     from sousveillance.device.geo.dedupe import find_merges
 
     # the same pair seen on the way back (minutes later) 25 m apart: two cameras, not one
-    assert find_merges([_estimate(1, 0.0, 100.0, 10.0, range(8)), _estimate(2, 25.0, 400.0, 10.0, range(900, 908))]) == []
+    assert find_merges([_estimate(1, 0.0, 100.0, 10.0, range(8)),
+                        _estimate(2, 25.0, 400.0, 10.0, range(900, 908))]) == []

@@ -52,7 +52,8 @@ def build_photo_walk(path: Path) -> PhotoWalk:
         out.sightings.append([])
         out.cameras.append([])
         for (x1, y1, x2, y2), kind, conf in boxes:
-            det = Detection(float(x1), float(y1), float(x2), float(y2), conf, ("dome", "fixed", "ptz").index(kind), kind)
+            det = Detection(float(x1), float(y1), float(x2), float(y2), conf, ("dome", "fixed", "ptz").index(kind),
+                            kind)
             b = store.add_photo_box(photo, det, crop_around(image, det))
             out.sightings[-1].append(b.sighting.id)
             out.cameras[-1].append(b.camera.id)

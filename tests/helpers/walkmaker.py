@@ -55,7 +55,8 @@ def make_walk(folder: Path, *, frames: int = 60, fps: float = 10.0, size=(640, 3
     nmea = folder / "walk.nmea"
     n_fixes = int(frames / fps) + 2
     fixes = [
-        Fix(t=(START + timedelta(seconds=s + fix_offset_s)).timestamp(), utc=START + timedelta(seconds=s + fix_offset_s),
+        Fix(t=(START + timedelta(seconds=s + fix_offset_s)).timestamp(),
+            utc=START + timedelta(seconds=s + fix_offset_s),
             latitude=LAT0 + s * 1.4 / 111_195.0, longitude=LON0, speed=1.4, course=0.0, eph=3.0)
         for s in range(n_fixes)
     ]

@@ -37,7 +37,8 @@ def test_ap_interval_of_found_and_missed_images():
 
 def test_copies_of_one_image_give_no_spread():
     # every image: a false camera at 0.9 before the true one at 0.8, so any pooled set has AP 1/2 exactly
-    image = ImageResult("x.jpg", [Box(10, 10, 70, 70, 0)], [Box(300, 300, 360, 360, 0, 0.9), Box(10, 10, 70, 70, 0, 0.8)])
+    image = ImageResult("x.jpg", [Box(10, 10, 70, 70, 0)],
+                        [Box(300, 300, 360, 360, 0, 0.9), Box(10, 10, 70, 70, 0, 0.8)])
     iv = ap_interval([image] * 30)
     assert (iv.value, iv.low, iv.high) == (0.5, 0.5, 0.5)
     assert ratio_interval([3] * 20, [3] * 20).low == 1.0  # everything found: [1, 1]

@@ -48,7 +48,8 @@ def test_validation_shows_each_interval_and_the_set_it_was_measured_on(records):
     ev["intervals"] = {k: {"value": 0.5, "low": 0.25, "high": 0.75, "resamples": 1000, "level": 0.9, "seed": 0,
                            "of": 1000} for k in ("camera_ap50", "camera_recall", "small_recall", "fp_per_negative")}
     ev["data"] = {"name": "realset", "description": "the val split of the real-photo set"}
-    ev["speed"] = [{"imgsz": 640, "ms_per_image": 393.0, "threads": 2, "runtime": "pytorch", "load_avg": 8.2, "cores": 2}]
+    ev["speed"] = [{"imgsz": 640, "ms_per_image": 393.0, "threads": 2, "runtime": "pytorch", "load_avg": 8.2,
+                    "cores": 2}]
     card.record("eval", ev)
     text = card.render()
     assert "393 ms per image" in text and "load average 8.2 while measured: other work shared the cores" in text

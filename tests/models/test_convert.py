@@ -31,7 +31,8 @@ def test_coco_objects365_and_roboflow(annotations, tmp_path):
     first = next(im for im in obj if im.name == "objects365_v1_00211627.jpg")
     assert (first.width, first.height) == (748, 512) and len(first.boxes) == 5
     b = first.boxes[0]  # [x, y, w, h] = [281.416, 163.517, 15.870, 13.851]
-    assert (b.cx, b.cy) == pytest.approx(((281.4160156104 + 15.8704834024 / 2) / 748, (163.5169677824 + 13.8505859072 / 2) / 512))
+    assert (b.cx, b.cy) == pytest.approx(((281.4160156104 + 15.8704834024 / 2) / 748,
+                                          (163.5169677824 + 13.8505859072 / 2) / 512))
     assert (b.w, b.h) == pytest.approx((15.8704834024 / 748, 13.8505859072 / 512))
     rf = read_coco(annotations / "seaberry-resurveilling" / "cams_coco" / "train" / "_annotations.coco.json", FIXED)
     assert len(rf) == 2512 and sum(len(im.boxes) for im in rf) == 4610

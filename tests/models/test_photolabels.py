@@ -56,7 +56,8 @@ def test_photos_outside_the_manifest_or_of_another_shape_are_skipped(reviewed, t
 
 def test_realset_labels_command_and_a_file_that_is_no_database(reviewed, tmp_path):
     manifest = _manifest(tmp_path, {"street-1.jpg": (960, 640, "cams")})
-    args = ["realset", "labels", "--db", str(reviewed.path), "--labels", str(tmp_path / "l"), "--manifest", str(manifest)]
+    args = ["realset", "labels", "--db", str(reviewed.path), "--labels", str(tmp_path / "l"), "--manifest",
+            str(manifest)]
     result = CliRunner().invoke(model, args)
     assert result.exit_code == 0 and "1 label files (1 camera boxes)" in result.output
     (tmp_path / "junk.db").write_text("not sqlite")

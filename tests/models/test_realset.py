@@ -85,7 +85,8 @@ def test_split_by_repository_is_deterministic_and_never_shares_a_source():
     val = sum(1 for p in photos if split[p.repo] == "val")
     assert 0.3 <= val / len(photos) < 0.6
     one = [p for p in photos if p.repo == "owner3/repo"]
-    assert len(one) == 4 and set(rs.assign_splits(one).values()) == {"train"}  # one repository: nothing to validate on apart
+    # one repository: nothing to validate on apart
+    assert len(one) == 4 and set(rs.assign_splits(one).values()) == {"train"}
     two = [_row("a.jpg", repo="a/a"), _row("b.jpg", repo="b/b")]
     assert sorted(rs.assign_splits(two).values()) == ["train", "val"]
 

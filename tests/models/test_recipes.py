@@ -1,4 +1,5 @@
-"""``model train --recipe``: which settings each recipe stands for, and that the run's record names it (no GPU needed)."""
+"""``model train --recipe``: which settings each recipe stands for, and that the run's record names it
+(no GPU needed)."""
 
 from __future__ import annotations
 

@@ -110,7 +110,9 @@ def test_eval_writes_the_card_from_its_numbers(tiny_data, tmp_path, monkeypatch)
 
     result = CliRunner().invoke(model, ["eval", "--model", str(tmp_path / "missing.pt"), "--val", str(val)])
     assert result.exit_code != 0 and "model not found" in result.output
-    result = CliRunner().invoke(model, ["eval", "--model", str(r.best), "--val", str(val), "--negatives", str(tmp_path / "no")])
+    result = CliRunner().invoke(model,
+                                ["eval", "--model", str(r.best), "--val", str(val), "--negatives",
+                                 str(tmp_path / "no")])
     assert result.exit_code != 0 and "--negatives" in result.output
 
 

@@ -40,7 +40,8 @@ def _walk(tmp_path, keep_frame=False):
             rel = store.save_crop(walk, f"cam-u{n}", crop_of(frame, s))
             db["sightings"].insert({"walk_id": walk, "track_id": n, "camera_id": cam, "frame_index": 7, "t": 1.0,
                                     "class_name": "dome", "confidence": 0.9, "x1": box[0], "y1": box[1],
-                                    "x2": box[2], "y2": box[3], "frame_width": W, "frame_height": H, "crop": rel})  # fmt: skip
+                                    "x2": box[2], "y2": box[3], "frame_width": W, "frame_height": H,
+                                    "crop": rel})  # fmt: skip
     if keep_frame:
         (store.root / "frames" / str(walk)).mkdir(parents=True)
         cv2.imwrite(str(store.root / "frames" / str(walk) / "000007.jpg"), frame)

@@ -81,8 +81,10 @@ def build_walk_db(path: Path, n_fixes: int = 120) -> WalkDB:
             lat = START[0] + (END[0] - START[0]) * f
             lon = START[1] + (END[1] - START[1]) * f + 0.00003 * math.sin(i / 7)
             fixes.append((lat, lon))
-            db["fixes"].insert({"walk_id": walk_id, "t": float(i * 6), "utc": (T0 + timedelta(seconds=i * 6)).isoformat(),
-                                "latitude": lat, "longitude": lon, "course": 340.0, "speed": 1.3, "eph": 4.0, "mode": 3})
+            db["fixes"].insert({"walk_id": walk_id, "t": float(i * 6),
+                                "utc": (T0 + timedelta(seconds=i * 6)).isoformat(),
+                                "latitude": lat, "longitude": lon, "course": 340.0, "speed": 1.3, "eph": 4.0,
+                                "mode": 3})
     result = WalkDB(path, walk_id, fixes=fixes)
     for n, (kind, mount, direction, frac, east, north) in enumerate(CAMERAS):
         k = int(frac * (n_fixes - 1))
@@ -178,7 +180,9 @@ def tile_xy(lat: float, lon: float, z: int) -> tuple[int, int]:
     return x, y
 
 
-def _make_mbtiles(path: Path, lat: float, lon: float, zooms=(15, 16), fmt: str = "png") -> dict[tuple[int, int, int], bytes]:
+def _make_mbtiles(
+    path: Path, lat: float, lon: float, zooms=(15, 16), fmt: str = "png"
+) -> dict[tuple[int, int, int], bytes]:
     """A raster MBTiles of a few tiles around a point; each tile image is distinct. Returns {(z, x, y): bytes}."""
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
@@ -269,7 +273,8 @@ def _make_extract(path: Path, walk: WalkDB, *, shift_deg: float = 0.0) -> dict[s
     with osmium.SimpleWriter(str(path)) as writer:
         def node(lat: float, lon: float, tags: dict[str, str] | None = None) -> int:
             nid = next(ids)
-            writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon + shift_deg, lat + shift_deg), tags=tags or {}))
+            writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon + shift_deg, lat + shift_deg),
+                                                    tags=tags or {}))
             return nid
 
         street = [node(lat, lon) for lat, lon in walk.fixes[::10]]

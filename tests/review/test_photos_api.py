@@ -113,7 +113,8 @@ def test_writes_need_the_csrf_token_and_valid_json(http, photo_walk):
 def test_read_only_refuses_boxes(photo_walk):
     with serving(build_app(photo_walk.path, ReviewSettings(read_only=True))) as url, httpx.Client(base_url=url) as c:
         html = c.get(f"/walks/{photo_walk.walk_id}/photos").text
-        csrf = json.loads(re.search(r'<script id="config" type="application/json">(.*?)</script>', html, re.S)[1])["csrf"]
+        csrf = json.loads(re.search(r'<script id="config" type="application/json">(.*?)</script>', html,
+                                    re.S)[1])["csrf"]
         r = c.post(f"/api/photos/{photo_walk.photos[0].id}/boxes", headers={"X-CSRF-Token": csrf},
                    json={"x1": 1, "y1": 1, "x2": 50, "y2": 50, "camera_type": "dome"})  # fmt: skip
         assert r.status_code == 403 and "read-only" in r.json()["error"]

@@ -81,7 +81,8 @@ def test_review_the_boxes_of_a_photo_draw_one_fix_one(tmp_path, page):
                       "a drawn box")  # fmt: skip
         (d,) = drawn
         assert d.camera.camera_type == "ptz" and d.camera.review_state == "confirmed" and d.camera.reviewer == "tester"
-        assert (d.sighting.x1, d.sighting.y1, d.sighting.x2, d.sighting.y2) == pytest.approx((100, 400, 180, 460), abs=3)
+        assert (d.sighting.x1, d.sighting.y1, d.sighting.x2, d.sighting.y2) == pytest.approx((100, 400, 180, 460),
+                                                                                             abs=3)
         # fix box 1: select it, fix mode, drag the right box
         page.click(f".pbox[data-box='{s1}']")
         page.keyboard.press("f")

@@ -44,7 +44,8 @@ def test_decisions_are_written_at_once_with_time_and_reviewer_and_undo_restores(
     assert r.status_code == 200 and r.json()["camera"]["review_state"] == "confirmed"
     with Store(walk_db.path) as store:
         row = store.db["cameras"].get(cam)
-        assert (row["camera_type"], row["mount"], row["direction"], row["review_state"]) == ("dome", "wall", 95, "confirmed")
+        assert ((row["camera_type"], row["mount"], row["direction"], row["review_state"])
+                == ("dome", "wall", 95, "confirmed"))
         assert row["reviewer"] == "Awa" and row["reviewed_at"].startswith("20")
         log = list(store.db.query("SELECT action, reviewer, at, undone FROM decisions ORDER BY id"))
     assert [d["action"] for d in log] == ["set", "set", "confirm"] and log[2]["reviewer"] == "Awa"
@@ -221,7 +222,8 @@ def test_split_of_an_automatic_merge_uses_the_geolocation_engine(client, walk_db
         if not store.db["camera_merges"].exists():
             pytest.skip("no camera_merges table in this version")
         store.db["cameras"].update(merged, {"merged_into": kept})
-        store.db["camera_merges"].insert({"walk_id": walk_db.walk_id, "kept_camera_id": kept, "merged_camera_id": merged,
+        store.db["camera_merges"].insert({"walk_id": walk_db.walk_id, "kept_camera_id": kept,
+                                          "merged_camera_id": merged,
                                           "reason": "test", "distance_m": 2.2, "score": 0.9,
                                           "created_at": "2026-05-09T10:00:00+00:00"})
     h = {"X-CSRF-Token": client.csrf()}

@@ -86,7 +86,8 @@ def test_review_three_cameras_with_keyboard_and_clicks_drag_and_undo(server, pag
     assert rows[c2]["review_state"] == "confirmed" and rows[c2]["direction"] == 135
     assert rows[c3]["position_method"] == "reviewer"
     with Store(walk_db.path) as store:
-        log = [(d["camera_id"], d["action"], d["undone"]) for d in store.db.query("SELECT * FROM decisions ORDER BY id")]
+        log = [(d["camera_id"], d["action"], d["undone"])
+               for d in store.db.query("SELECT * FROM decisions ORDER BY id")]
     assert log == [(c1, "set", 0), (c1, "set", 0), (c1, "confirm", 0), (c2, "set", 0), (c2, "confirm", 0),
                    (c3, "move", 0), (c3, "reject", 1)]
     assert page.errors == []

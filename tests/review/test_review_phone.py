@@ -81,8 +81,9 @@ def _small_targets(page) -> list[str]:
         const r = e.getBoundingClientRect(), s = getComputedStyle(e);
         if (!r.width || s.visibility === 'hidden' || e.type === 'hidden' || e.type === 'checkbox') return false;
         return r.width < 43.5 || r.height < 43.5;
-      }).map(e => (e.id || e.className.baseVal || e.className || e.tagName) + ' ' + Math.round(e.getBoundingClientRect().width)
-        + 'x' + Math.round(e.getBoundingClientRect().height))""", TAPPABLE)
+      }).map(e => (e.id || e.className.baseVal || e.className || e.tagName) + ' '
+        + Math.round(e.getBoundingClientRect().width) + 'x' + Math.round(e.getBoundingClientRect().height))""",
+                         TAPPABLE)
 
 
 def _axe(page) -> list[str]:

@@ -116,7 +116,8 @@ def make_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes]) -> None:
             writer.write_tile(zxy_to_tileid(z, x, y), data)
         writer.finalize(
             {"tile_type": TileType.PNG, "tile_compression": Compression.NONE,
-             "min_lon_e7": int(5.36e7), "min_lat_e7": int(43.29e7), "max_lon_e7": int(5.38e7), "max_lat_e7": int(43.31e7),
+             "min_lon_e7": int(5.36e7), "min_lat_e7": int(43.29e7), "max_lon_e7": int(5.38e7),
+             "max_lat_e7": int(43.31e7),
              "center_zoom": 15, "center_lon_e7": int(5.37e7), "center_lat_e7": int(43.30e7)},
             {"name": "Marseille test", "attribution": "test tiles"},
         )

@@ -42,7 +42,8 @@ def walk_db(tmp_path: Path, cameras: int = 2, status: str = "completed") -> Stor
 
 
 def stats(walk_id: int = 1, **kw) -> LoopStats:
-    values = {"walk_id": walk_id, "frames": 240, "detected_frames": 240, "fps": 9.7, "cameras": 3, "fix_mode": 3, "last_frame_t": 24.0}
+    values = {"walk_id": walk_id, "frames": 240, "detected_frames": 240, "fps": 9.7, "cameras": 3, "fix_mode": 3,
+              "last_frame_t": 24.0}
     values.update(kw)
     return LoopStats(**values)
 

@@ -32,7 +32,8 @@ def test_fuzzing_the_openapi_spec_finds_no_server_error(live, feature, tmp_path)
         == 201
     )
     cmd = [
-        st, "run", f"{live.url}/openapi.json", "--checks", "not_a_server_error,unsupported_method,allow_header_conformance",
+        st, "run", f"{live.url}/openapi.json", "--checks",
+        "not_a_server_error,unsupported_method,allow_header_conformance",
         "--max-examples", "30", "--max-time", "40", "--seed", "20261123", "--workers", "1", "--request-timeout", "20",
         "--header", f"Authorization: Bearer {token}", "--suppress-health-check", "all", "--no-color",
     ]  # fmt: skip

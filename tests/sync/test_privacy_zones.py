@@ -196,7 +196,8 @@ def test_the_old_review_privacy_zones_key_still_works_and_now_hides_cameras_too(
     home = Cam(*move(*HOME, 0.0, 7.0), "dome")
     db = _walk(tmp_path, [home, Cam(48.87, 2.30, "ptz")])
     old = tmp_path / "old.toml"
-    old.write_text(f"[review]\nprivacy_zones = [{{latitude = {HOME[0]}, longitude = {HOME[1]}, radius_m = {RADIUS}}}]\n")
+    old.write_text(
+        f"[review]\nprivacy_zones = [{{latitude = {HOME[0]}, longitude = {HOME[1]}, radius_m = {RADIUS}}}]\n")
     config = load_config(old)
     assert [(z.latitude, z.longitude, z.radius_m) for z in config.privacy.zones] == [(*HOME, RADIUS)]
     assert "review.privacy_zones is now [privacy] zones" in caplog.text

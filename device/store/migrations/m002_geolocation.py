@@ -30,7 +30,8 @@ def up(db: sqlite_utils.Database) -> None:
             "undone_at": str,  # set when a reviewer undoes the merge; an undone pair is never merged again
         },
         pk="id",
-        foreign_keys=[("walk_id", "walks", "id"), ("kept_camera_id", "cameras", "id"), ("merged_camera_id", "cameras", "id")],
+        foreign_keys=[("walk_id", "walks", "id"), ("kept_camera_id", "cameras", "id"),
+                      ("merged_camera_id", "cameras", "id")],
         if_not_exists=True,
     )
     db["camera_merges"].create_index(["walk_id"], if_not_exists=True)
