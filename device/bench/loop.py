@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 import cv2
 
-from ..detect.schedule import DEFAULT_SCHEDULE, SCHEDULES
+from ..detect.settings import DEFAULT_SCHEDULE, SCHEDULES
 from ..detect.scheduled import ScheduledDetector
 from ..extras import require
 
