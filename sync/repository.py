@@ -64,7 +64,7 @@ class SyncRepository(Connection):
     def queue(self, camera_uuid: str, camera_id: int, feature: dict[str, Any], digest: str) -> None:
         """Put a camera (back) into the outbox as pending, with its crop when the feature names one."""
         with self.batch() as db:
-            db["sync_outbox"].upsert(
+            db.table("sync_outbox").upsert(
                 {
                     "camera_uuid": camera_uuid,
                     "camera_id": camera_id,
@@ -87,7 +87,7 @@ class SyncRepository(Connection):
 
     def queue_retraction(self, camera_uuid: str) -> None:
         with self.batch() as db:
-            db["sync_outbox"].update(
+            db.table("sync_outbox").update(
                 camera_uuid, {"state": "retract", "attempts": 0, "next_attempt_at": 0.0, "last_error": None}
             )
 
@@ -104,10 +104,10 @@ class SyncRepository(Connection):
 
     def mark_sent(self, uuid: str, status: str, feature_uuid: str | None, crop_needed: bool) -> None:
         with self.batch() as db:
-            crop_state = db["sync_outbox"].get(uuid)["crop_state"]
+            crop_state = db.table("sync_outbox").get(uuid)["crop_state"]
             if crop_state == "pending" and not crop_needed:
                 crop_state = "sent"  # the server already holds this exact crop
-            db["sync_outbox"].update(
+            db.table("sync_outbox").update(
                 uuid,
                 {
                     "state": "sent",
@@ -122,24 +122,24 @@ class SyncRepository(Connection):
 
     def mark_retracted(self, uuid: str) -> None:
         with self.batch() as db:
-            db["sync_outbox"].update(
+            db.table("sync_outbox").update(
                 uuid, {"state": "retracted", "sent_at": utcnow(), "attempts": 0, "last_error": None}
             )
 
     def mark_crop_sent(self, uuid: str) -> None:
         with self.batch() as db:
-            db["sync_outbox"].update(uuid, {"crop_state": "sent", "attempts": 0, "last_error": None})
+            db.table("sync_outbox").update(uuid, {"crop_state": "sent", "attempts": 0, "last_error": None})
 
     def mark_failed(self, uuid: str, error: str, *, retry_at: float | None, crop: bool = False) -> None:
         """A temporary failure (``retry_at`` set) keeps the item pending; a refusal marks it rejected."""
         with self.batch() as db:
-            row = db["sync_outbox"].get(uuid)
+            row = db.table("sync_outbox").get(uuid)
             values: dict[str, Any] = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
             if retry_at is None:
                 values["crop_state" if crop else "state"] = "rejected"
             else:
                 values["next_attempt_at"] = retry_at
-            db["sync_outbox"].update(uuid, values)
+            db.table("sync_outbox").update(uuid, values)
 
     def counts(self) -> dict[str, int]:
         """Outbox rows per state (pending, sent, rejected, retract, retracted) and ``crops_pending``."""
@@ -167,7 +167,7 @@ class SyncRepository(Connection):
 
     def open_changeset(self, changeset_id: int, api_url: str, comment: str) -> None:
         with self.batch() as db:
-            db["osm_changesets"].insert(
+            db.table("osm_changesets").insert(
                 {"id": changeset_id, "api_url": api_url, "state": "open", "comment": comment, "created_at": utcnow()}
             )
 
@@ -176,13 +176,13 @@ class SyncRepository(Connection):
         if state == "closed":
             values["closed_at"] = utcnow()
         with self.batch() as db:
-            db["osm_changesets"].update(changeset_id, values)
+            db.table("osm_changesets").update(changeset_id, values)
 
     def record_nodes(self, changeset_id: int, api_url: str, nodes: list[OsmNode], state: str) -> None:
         """The nodes a changeset created, recorded in the same transaction that moves the changeset to ``state``."""
         with self.batch() as db:
             for n in nodes:
-                db["osm_nodes"].insert(
+                db.table("osm_nodes").insert(
                     {
                         "camera_uuid": n.camera_uuid,
                         "api_url": api_url,
@@ -195,4 +195,4 @@ class SyncRepository(Connection):
                     },
                     replace=True,
                 )
-            db["osm_changesets"].update(changeset_id, {"state": state})
+            db.table("osm_changesets").update(changeset_id, {"state": state})

@@ -31,4 +31,7 @@ def bench(ctx: click.Context) -> None:
       sousveillance bench review
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(ctx.command.get_command(ctx, "loop"))
+        assert isinstance(ctx.command, click.Group)
+        loop = ctx.command.get_command(ctx, "loop")
+        assert loop is not None
+        ctx.invoke(loop)

@@ -216,14 +216,16 @@ def score_sample(db_path: Path, truth_path: Path, gate_m: float = 15.0) -> None:
         raise click.ClickException(str(exc)) from None
     with store:
         found = [c for c in store.cameras() if c.latitude is not None]
-        best = {}
+        best: dict[int, tuple[float, float] | None] = {}
         for c in found:
             row = store.sighting(c.best_sighting_id) if c.best_sighting_id is not None else None
-            best[c.id] = (row.latitude, row.longitude) if row and row.latitude is not None else None
+            best[c.id] = ((row.latitude, row.longitude)
+                          if row and row.latitude is not None and row.longitude is not None else None)
     frame = LocalFrame(truth["origin"]["lat"], truth["origin"]["lon"])
     tx = {t["id"]: frame.point(t["lat"], t["lon"]) for t in cams}
     pairs = []
     for c in found:
+        assert c.latitude is not None and c.longitude is not None  # found: placed cameras only
         p = frame.point(c.latitude, c.longitude)
         for t in cams:
             d = math.hypot(p.east - tx[t["id"]].east, p.north - tx[t["id"]].north)
@@ -237,8 +239,9 @@ def score_sample(db_path: Path, truth_path: Path, gate_m: float = 15.0) -> None:
         used_c.add(c.id)
         used_t.add(t["id"])
         errors.append(d)
-        if best.get(c.id):
-            q = frame.point(*best[c.id])
+        at_best = best.get(c.id)
+        if at_best:
+            q = frame.point(*at_best)
             baseline.append(math.hypot(q.east - tx[t["id"]].east, q.north - tx[t["id"]].north))
     extra = len(found) - len(used_c)
     count_err = abs(len(found) - len(cams)) / max(len(cams), 1) * 100

@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 import cv2
 
-from ..detect.settings import DEFAULT_SCHEDULE, SCHEDULES
+from ..detect.base import Model
 from ..detect.scheduled import ScheduledDetector
+from ..detect.settings import DEFAULT_SCHEDULE, SCHEDULES
 from ..extras import require
 
 
@@ -35,7 +36,14 @@ def _current_rss_mb() -> float:
 class _Timed:
     """The benchmark's model wrapper: the same model, with the time spent inside its forward passes."""
 
-    def __init__(self, model):
+    names: dict[int, str]
+    model_path: str
+    conf: float
+    iou: float
+    input_hw: tuple[int, int]
+    any_size: bool
+
+    def __init__(self, model: Model):
         self.inner, self.seconds = model, 0.0
         for name in ("names", "model_path", "conf", "iou", "input_hw", "any_size"):
             setattr(self, name, getattr(model, name))

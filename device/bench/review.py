@@ -78,14 +78,14 @@ def build_walk(path: Path, truths: list[Truth] | tuple[Truth, ...] = TRUTHS) -> 
     rng = np.random.default_rng(7)
     wrong = {"dome": "fixed", "fixed": "dome", "ptz": "dome"}
     for n, truth in enumerate(truths):
-        img = np.full((160, 200, 3), (150, 160, 170), np.uint8)
-        img = cv2.add(img, rng.integers(0, 25, img.shape, dtype=np.uint8))
+        img = cv2.add(np.full((160, 200, 3), (150, 160, 170), np.uint8),
+                      rng.integers(0, 25, (160, 200, 3), dtype=np.uint8))
         cv2.ellipse(img, (100, 70), (40 + n % 5, 34), 0, 0, 180, (235, 235, 235), -1)
         crop = store.save_crop(walk_id, f"bench-{n}", img)
         fix = fixes[n * 30]
         proposal = truth.camera_type if n % 4 else wrong[truth.camera_type]
         ids.append(store.add_camera(
-            walk_id, n + 1, str(uuid.uuid4()), proposal, fix.utc.isoformat(), best_crop=crop,
+            walk_id, n + 1, str(uuid.uuid4()), proposal, fix.utc.isoformat() if fix.utc else "", best_crop=crop,
             latitude=fix.latitude + 0.00005, longitude=fix.longitude + 0.00008 * math.cos(n), uncertainty_m=6.0,
             has_position=1, position_method="triangulation", confidence=0.5 + (n % 10) / 25, sightings_count=5,
         ))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def attribute(walk: Walk, sightings: list[SightingRow]) -> TruthCamera | None:
 
 
 def score_walk(walk: Walk, recorded: list[tuple[CameraRow, list[SightingRow]]], *, gate_m: float = 20.0,
-               min_frames: int = 3, tracks: list[list[SightingRow]] = ()) -> WalkScore:
+               min_frames: int = 3, tracks: Sequence[list[SightingRow]] = ()) -> WalkScore:
     """``recorded``: each camera row of the walk (merged ones left out) with all its sightings; ``tracks``: the
     sightings of every track (every camera row, merged or not), for what the detector and tracker saw."""
     out = WalkScore(passed=[c for c in walk.cameras if len(c.boxes) >= min_frames])

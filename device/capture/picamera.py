@@ -59,7 +59,7 @@ class Picamera2Source:
         )
         self._cam.configure(config)
         self._cam.start()
-        self.frame_count = None
+        self.frame_count: int | None = None
         self.name = "picamera2"
         self._closed = False
         self._clock_offset = _boottime_minus_monotonic()

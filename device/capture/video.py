@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from ..types import Frame
 from .base import CaptureError
@@ -24,11 +25,11 @@ class VideoFileSource:
             raise CaptureError(f"video not found: {self.path}")
         self._cap = cv2.VideoCapture(str(self.path))
         ok = self._cap.isOpened()
-        first = self._cap.read() if ok else (False, None)
-        if not ok or not first[0]:
+        read, image = self._cap.read() if ok else (False, None)
+        if not ok or not read or image is None:
             self._cap.release()
             raise CaptureError(f"cannot decode video {self.path}: not a video file or corrupt")
-        self._first = first[1]
+        self._first: np.ndarray | None = image
         self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0) or 10.0
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.frame_count = count if count > 0 else None
@@ -37,7 +38,7 @@ class VideoFileSource:
         self.max_frames = max_frames
         self.start_s = start_s
         self.name = self.path.name
-        self.width, self.height = int(self._first.shape[1]), int(self._first.shape[0])
+        self.width, self.height = int(image.shape[1]), int(image.shape[0])
         self.frames_read = 0
 
     def __iter__(self) -> Iterator[Frame]:

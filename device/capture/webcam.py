@@ -20,7 +20,7 @@ class WebcamSource:
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._cap.set(cv2.CAP_PROP_FPS, fps)
-        self.frame_count = None
+        self.frame_count: int | None = None
         self.name = f"webcam{index}"
         self._closed = False
 

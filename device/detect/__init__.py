@@ -1,11 +1,11 @@
 """Detection: the YOLO detector behind the ``Detector`` seam."""
 
-from .base import Detector, DetectorError
+from .base import Detector, DetectorError, Model
 from .yolo import YoloDetector, resolve_model
 
 
 def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: float = 0.3,
-                  iou: float = 0.5) -> Detector:
+                  iou: float = 0.5) -> Model:
     """The detector for a model file: NCNN folders run on the ncnn runtime alone unless ``backend`` says
     ``ultralytics``; .pt/.onnx files (and ``backend="ultralytics"``) go through Ultralytics."""
     import importlib.util
@@ -18,4 +18,4 @@ def open_detector(model=None, *, backend: str = "auto", imgsz: int = 640, conf: 
     return YoloDetector(path, imgsz=imgsz, conf=conf, iou=iou)
 
 
-__all__ = ["Detector", "DetectorError", "YoloDetector", "open_detector", "resolve_model"]
+__all__ = ["Detector", "DetectorError", "Model", "YoloDetector", "open_detector", "resolve_model"]

@@ -18,3 +18,21 @@ class Detector(Protocol):
     model_path: str
 
     def detect(self, image: np.ndarray) -> list[Detection]: ...
+
+
+class Model(Detector, Protocol):
+    """A model file's detector (NCNN or Ultralytics): what the schedules and the benchmarks call beyond ``detect``."""
+
+    conf: float
+    iou: float
+
+    @property
+    def input_hw(self) -> tuple[int, int]: ...
+
+    @property
+    def any_size(self) -> bool: ...
+
+    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None,
+                conf: float | None = None) -> list[Detection]: ...
+
+    def predict_raw(self, image: np.ndarray) -> object: ...

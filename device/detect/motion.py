@@ -28,7 +28,7 @@ class GlobalMotion:
         h, w = image.shape[:2]
         scale = WIDTH / w
         small = cv2.resize(image, (WIDTH, max(8, round(h * scale))), interpolation=cv2.INTER_LINEAR)
-        grey = np.float32(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
         last, self._last = self._last, grey
         if last is None or last.shape != grey.shape:
             return 0.0, 0.0

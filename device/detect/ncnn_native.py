@@ -120,10 +120,10 @@ class NcnnDetector:
         xywh, confs, class_ids = cands.xywh, cands.scores, cands.class_ids
         boxes = np.column_stack([xywh[:, 0] - xywh[:, 2] / 2, xywh[:, 1] - xywh[:, 3] / 2, xywh[:, 2], xywh[:, 3]])
         idx = cv2.dnn.NMSBoxesBatched(boxes.tolist(), confs.tolist(), class_ids.tolist(), conf, self.iou)
-        idx = np.array(idx, dtype=int).reshape(-1)[: self.max_det]
+        keep = np.array(idx, dtype=int).reshape(-1)[: self.max_det]
         h, w = image.shape[:2]
         dets = []
-        for i in idx[np.argsort(-confs[idx])]:
+        for i in keep[np.argsort(-confs[keep])]:
             x, y, bw, bh = boxes[i]
             x1 = float(np.clip((x - left) / gain, 0, w))
             y1 = float(np.clip((y - top) / gain, 0, h))

@@ -138,5 +138,5 @@ def plan_for(schedule: str, width: int, height: int, model_hw: tuple[int, int] =
     gain = min(1.0, canvas_w / width, rows / height)
     whole = Pass("whole", whole_region, (round(height * gain), round(width * gain)))
     room = rows - whole.input_hw[0] - GAP - (CROP_ROW + GAP)
-    tiles = band_tiles(width, height, (room, canvas_w)) if gain < 1.0 and room >= 64 else []
-    return Plan(whole, tuple(tiles), every_frame=False, canvas=(rows, canvas_w), crop_row=CROP_ROW)
+    tiles = tuple(band_tiles(width, height, (room, canvas_w))) if gain < 1.0 and room >= 64 else ()
+    return Plan(whole, tiles, every_frame=False, canvas=(rows, canvas_w), crop_row=CROP_ROW)

@@ -34,8 +34,12 @@ class RegionModel(Protocol):
     model_path: str
     conf: float
     iou: float
-    input_hw: tuple[int, int]
-    any_size: bool
+
+    @property
+    def input_hw(self) -> tuple[int, int]: ...
+
+    @property
+    def any_size(self) -> bool: ...
 
     def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None,
                 conf: float | None = None) -> list[Detection]: ...
@@ -131,6 +135,7 @@ class ScheduledDetector:
     def _one_input(self, image: np.ndarray, plan: Plan, passes: list[Pass], crops: list[Pass],
                    low: float) -> tuple[list[Detection], list[tuple[Pass, float]], float]:
         """All passes on one canvas (``mosaic``): one forward pass. Crops that do not fit wait for a later frame."""
+        assert plan.canvas is not None, "a one-input plan has a canvas"
         layout = pack([passes[:1], passes[1:], crops], plan.canvas[1], max_height=plan.canvas[0])
         canvas = self._canvas = compose(image, layout, self._canvas)
         found = [d for _, d in unpack(self.model.predict(canvas, size=layout.canvas_hw, conf=low), layout)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,8 @@ class YoloDetector:
                 conf: float | None = None) -> list[Detection]:
         """Boxes in ``image`` pixels at input ``size`` (height, width) for a ``.pt`` model, else the export size."""
         imgsz = list(size) if size and self.any_size else self.imgsz
-        kwargs = {"imgsz": imgsz, "conf": self.conf if conf is None else conf, "iou": self.iou, "verbose": False}
+        kwargs: dict[str, Any] = {"imgsz": imgsz, "conf": self.conf if conf is None else conf, "iou": self.iou,
+                                  "verbose": False}
         if self.device:
             kwargs["device"] = self.device
         result = self._model.predict(image, **kwargs)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -86,7 +87,7 @@ def review(db, host, port, read_only, create, tls, tiles, basemap, osm_tiles, zo
         raise click.ClickException(str(exc)) from None
     guard = app.state.review.guard
     use_tls = settings.tls == "on" or (settings.tls == "auto" and not is_loopback(settings.host))
-    ssl_files: dict[str, str] = {}
+    ssl_files: dict[str, Any] = {}
     if use_tls:
         from .addresses import interface_addresses
 

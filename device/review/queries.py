@@ -120,9 +120,9 @@ def camera_detail(store: Store, camera_id: int, duplicate_radius_m: float) -> di
         if s.crop and s.crop != row.best_crop
     ]
     nearby = []
-    if row.latitude is not None and row.merged_into is None:
+    if row.latitude is not None and row.longitude is not None and row.merged_into is None:
         for other in store.cameras(row.walk_id):
-            if other.id == camera_id or other.latitude is None:
+            if other.id == camera_id or other.latitude is None or other.longitude is None:
                 continue
             d = distance_m(row.latitude, row.longitude, other.latitude, other.longitude)
             if d <= duplicate_radius_m:

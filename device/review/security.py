@@ -129,7 +129,7 @@ class Guard:
                         FLOOD_FAILURES, FLOOD_WINDOW_S, LOCKOUT_S)
 
     def check_csrf(self, session: Session, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(token.encode(), session.csrf.encode())
+        return token is not None and token != "" and hmac.compare_digest(token.encode(), session.csrf.encode())
 
 
 def _host_name(header: str) -> str:

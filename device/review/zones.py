@@ -42,7 +42,7 @@ def routes(ctx: Any) -> list[Route]:
         if not isinstance(payload, dict):
             return _error("request body must be a JSON object")
         try:
-            zone = PrivacyZone(**{k: payload.get(k) for k in ("latitude", "longitude", "radius_m")})
+            zone = PrivacyZone.model_validate({k: payload.get(k) for k in ("latitude", "longitude", "radius_m")})
         except (ValidationError, TypeError) as exc:
             first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": ("zone",), "msg": str(exc)}
             return _error(f"invalid zone: {'.'.join(map(str, first['loc']))}: {first['msg']}")

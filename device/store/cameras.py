@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..types import Sighting
-from .connection import Connection, iso, utcnow
+from .connection import Connection, inserted_id, iso, utcnow
 from .rows import (
     CAMERA_COLUMNS,
     POLE_COLUMNS,
@@ -53,7 +53,7 @@ class CameraRecords(Connection):
     # -- reading cameras ---------------------------------------------------------------------------------------
     def cameras(self, walk_id: int | None = None, state: str | None = None) -> list[CameraRow]:
         """Visible cameras (not merged into another), in the order they were first seen."""
-        where, args = ["merged_into IS NULL"], []
+        where, args = ["merged_into IS NULL"], list[Any]()
         if walk_id is not None:
             where.append("walk_id = ?")
             args.append(walk_id)
@@ -103,15 +103,15 @@ class CameraRecords(Connection):
             **values,
         }
         with self.batch() as db:
-            table = db["cameras"]
+            table = db.table("cameras")
             table.insert(row)
-            return int(table.last_pk)
+            return inserted_id(table)
 
     def _update(self, table: str, row_id: int, values: Mapping[str, Any], columns: frozenset[str]) -> None:
         _check(values, columns, table)
         if values:
             with self.batch() as db:
-                db[table].update(row_id, dict(values))
+                db.table(table).update(row_id, dict(values))
 
     def update_camera(self, camera_id: int, values: Mapping[str, Any]) -> None:
         self._update("cameras", camera_id, values, CAMERA_COLUMNS)
@@ -119,11 +119,11 @@ class CameraRecords(Connection):
     def add_pole(self, walk_id: int, track_id: int, first_seen: str | None, **values: Any) -> int:
         _check(values, POLE_COLUMNS, "poles")
         with self.batch() as db:
-            table = db["poles"]
+            table = db.table("poles")
             table.insert(
                 {"walk_id": walk_id, "track_id": track_id, "first_seen": first_seen, "sightings_count": 0, **values}
             )
-            return int(table.last_pk)
+            return inserted_id(table)
 
     def update_pole(self, pole_id: int, values: Mapping[str, Any]) -> None:
         self._update("poles", pole_id, values, POLE_COLUMNS)
@@ -134,9 +134,9 @@ class CameraRecords(Connection):
         with self.batch() as db:
             row = next(db["poles"].rows_where("walk_id = ? AND track_id = ?", [walk_id, track_id]), None)
             if row:
-                db["poles"].update(row["id"], dict(values))
+                db.table("poles").update(row["id"], dict(values))
             else:
-                db["poles"].insert({"walk_id": walk_id, "track_id": track_id, **values})
+                db.table("poles").insert({"walk_id": walk_id, "track_id": track_id, **values})
 
     def poles(self, walk_id: int) -> list[PoleRow]:
         return self.rows(PoleRow, "SELECT * FROM poles WHERE walk_id = ? ORDER BY id", [walk_id])
@@ -145,13 +145,13 @@ class CameraRecords(Connection):
     def add_sighting(self, walk_id: int, camera_id: int | None, sighting: Sighting, crop: str | None = None) -> int:
         """Store one sighting (``camera_id`` None for a pole's); returns its id."""
         with self.batch() as db:
-            table = db["sightings"]
+            table = db.table("sightings")
             table.insert({**sighting_values(walk_id, camera_id, sighting), "crop": crop})
-            return int(table.last_pk)
+            return inserted_id(table)
 
     def set_sighting_crop(self, sighting_id: int, crop: str | None) -> None:
         with self.batch() as db:
-            db["sightings"].update(sighting_id, {"crop": crop})
+            db.table("sightings").update(sighting_id, {"crop": crop})
 
     def sighting(self, sighting_id: int) -> SightingRow | None:
         return self.row(SightingRow, "SELECT * FROM sightings WHERE id = ?", [sighting_id])

@@ -12,7 +12,7 @@ import errno
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,8 +71,15 @@ class _Database(sqlite_utils.Database):
     def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
         return super().execute(sql, _for_read(sql, parameters))
 
-    def query(self, sql: str, params: Any = None) -> Iterator[dict]:
+    def query(self, sql: str, params: Any = None) -> Generator[dict, None, None]:
         return super().query(sql, _for_read(sql, params))
+
+
+def inserted_id(table: sqlite_utils.db.Table) -> int:
+    """The id sqlite-utils recorded for the row the table's last ``insert`` wrote."""
+    if table.last_pk is None:
+        raise sqlite3.DatabaseError(f"no row id after an insert into {table.name}")
+    return int(table.last_pk)
 
 
 def _for_read(sql: str, parameters: Any) -> Any:

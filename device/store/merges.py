@@ -38,15 +38,15 @@ class MergeRecords(WalkRecords, CameraRecords):
             for m in db.query(
                 "SELECT merged_camera_id FROM camera_merges WHERE walk_id = ? AND undone_at IS NULL", [walk_id]
             ):
-                db["cameras"].update(m["merged_camera_id"], {"merged_into": None})
+                db.table("cameras").update(m["merged_camera_id"], {"merged_into": None})
             db.execute("DELETE FROM camera_merges WHERE walk_id = ? AND undone_at IS NULL", [walk_id])
 
     def record_merges(self, walk_id: int, merges: Sequence[NewMerge]) -> None:
         now = utcnow()
         with self.batch() as db:
             for m in merges:
-                db["cameras"].update(m.merged_camera_id, {"merged_into": m.kept_camera_id, "updated_at": now})
-                db["camera_merges"].insert(
+                db.table("cameras").update(m.merged_camera_id, {"merged_into": m.kept_camera_id, "updated_at": now})
+                db.table("camera_merges").insert(
                     {
                         "walk_id": walk_id,
                         "kept_camera_id": m.kept_camera_id,
@@ -72,5 +72,5 @@ class MergeRecords(WalkRecords, CameraRecords):
         now = utcnow()
         with self.batch() as db:
             for m in merges:
-                db["camera_merges"].update(m.id, {"undone_at": now})
-                db["cameras"].update(m.merged_camera_id, {"merged_into": None, "updated_at": now})
+                db.table("camera_merges").update(m.id, {"undone_at": now})
+                db.table("cameras").update(m.merged_camera_id, {"merged_into": None, "updated_at": now})

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..types import Box, Detection, Sighting
 from .cameras import CameraRecords
-from .connection import StoreError, parse_utc, utcnow
+from .connection import StoreError, inserted_id, parse_utc, utcnow
 from .crops import CropFiles
 from .rows import CameraRow, SightingRow
 
@@ -53,16 +53,16 @@ class PhotoRecords(CameraRecords, CropFiles):
         """Keep the photo (re-encoded: its EXIF, GPS position included, is not kept) and record it."""
         rel = self.write_jpeg(Path(FRAMES_DIR) / str(walk_id) / f"{frame_index:06d}.jpg", image, quality=95)
         h, w = image.shape[:2]
-        row = {"walk_id": walk_id, "frame_index": frame_index, "file": file, "frame": rel, "width": w, "height": h,
-               "sha256": sha256, "proposals": proposals, "added_at": utcnow()}  # fmt: skip
+        row: dict[str, Any] = {"walk_id": walk_id, "frame_index": frame_index, "file": file, "frame": rel, "width": w,
+                               "height": h, "sha256": sha256, "proposals": proposals, "added_at": utcnow()}  # fmt: skip
         with self.batch() as db:
-            table = db["photos"]
+            table = db.table("photos")
             table.insert(row)
-            return PhotoRow(id=int(table.last_pk), **row)
+            return PhotoRow(id=inserted_id(table), **row)
 
     def set_photo_proposals(self, photo_id: int, proposals: int) -> None:
         with self.batch() as db:
-            db["photos"].update(photo_id, {"proposals": proposals})
+            db.table("photos").update(photo_id, {"proposals": proposals})
 
     def photos(self, walk_id: int) -> list[PhotoRow]:
         if not self.db["photos"].exists():
@@ -132,7 +132,7 @@ class PhotoRecords(CameraRecords, CropFiles):
             sighting_id = self.add_sighting(photo.walk_id, camera_id, sighting, crop=rel)
             self.update_camera(camera_id, {"best_sighting_id": sighting_id})
             if drawn:
-                self.db["sightings"].update(sighting_id, {"confidence": None})
+                self.db.table("sightings").update(sighting_id, {"confidence": None})
         found = self.photo_box(sighting_id)
         assert found is not None
         return found[1]
@@ -146,7 +146,7 @@ class PhotoRecords(CameraRecords, CropFiles):
         rel = self.save_crop(photo.walk_id, _crop_name(photo, old.sighting.track_id or 0, box), crop)
         values: dict[str, Any] = {"x1": box.x1, "y1": box.y1, "x2": box.x2, "y2": box.y2, "crop": rel}
         with self.batch() as db:
-            db["sightings"].update(sighting_id, values)
+            db.table("sightings").update(sighting_id, values)
             self.update_camera(old.camera.id, {"best_crop": rel, "updated_at": utcnow()})
         if old.sighting.crop and old.sighting.crop != rel:
             try:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from .cameras import CameraRecords
-from .connection import SQLITE_INT_MAX, utcnow
+from .connection import SQLITE_INT_MAX, inserted_id, utcnow
 from .rows import CameraRow, ConfirmedCamera, PrivacyZoneRow, WalkRow, from_mapping
 from .settings import PrivacySettings, PrivacyZone
 from .zones import inside, near
@@ -44,10 +44,10 @@ class PrivacyRecords(CameraRecords):
 
     def add_privacy_zone(self, zone: PrivacyZone, created_by: str = "") -> int:
         with self.batch() as db:
-            table = db["privacy_zones"]
+            table = db.table("privacy_zones")
             table.insert({"latitude": zone.latitude, "longitude": zone.longitude, "radius_m": zone.radius_m,
                           "created_at": utcnow(), "created_by": created_by})
-            return int(table.last_pk)
+            return inserted_id(table)
 
     def remove_privacy_zone(self, zone_id: int) -> bool:
         """Remove a zone set on the map; False when there is no such zone."""

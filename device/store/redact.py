@@ -78,9 +78,9 @@ class _Detectors:
 
     def __init__(self) -> None:
         self.hog = cv2.HOGDescriptor()
-        self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self.hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector()))
         self.cascades: list[tuple[str, cv2.CascadeClassifier]] = []
-        folder = Path(cv2.data.haarcascades)
+        folder = Path(cv2.data.haarcascades)  # type: ignore[attr-defined]  # cv2.data is not in OpenCV's stubs
         for name in CASCADES:
             cascade = cv2.CascadeClassifier(str(folder / name))
             if cascade.empty():
@@ -103,10 +103,10 @@ class _Detectors:
         found: list[tuple[str, int, int, int, int]] = []
         if big.shape[0] >= 128 and big.shape[1] >= 64:
             rects, _ = self.hog.detectMultiScale(big, winStride=(8, 8), padding=(8, 8), scale=1.05)
-            found += [("person", *r) for r in rects]
+            found += [("person", int(x), int(y), int(w), int(h)) for x, y, w, h in rects]
         for name, cascade in self.cascades:
             rects = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=3, minSize=(12, 12))
-            found += [(name, *r) for r in rects]
+            found += [(name, int(x), int(y), int(w), int(h)) for x, y, w, h in rects]
         return [(name, int(x / up), int(y / up), int(w / up) + 1, int(h / up) + 1) for name, x, y, w, h in found]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .connection import Connection
+from .connection import Connection, inserted_id
 from .rows import Decision
 
 
@@ -22,7 +22,7 @@ class ReviewRecords(Connection):
         at: str,
     ) -> int:
         with self.batch() as db:
-            table = db["decisions"]
+            table = db.table("decisions")
             table.insert(
                 {
                     "walk_id": walk_id,
@@ -35,7 +35,7 @@ class ReviewRecords(Connection):
                     "undone": 0,
                 }
             )
-            return int(table.last_pk)
+            return inserted_id(table)
 
     def last_decision(self, walk_id: int, decision_id: int | None = None) -> Decision | None:
         """The walk's latest decision not yet undone (or that one decision, when it is not undone)."""
@@ -49,7 +49,7 @@ class ReviewRecords(Connection):
 
     def mark_decision_undone(self, decision_id: int, at: str) -> None:
         with self.batch() as db:
-            db["decisions"].update(decision_id, {"undone": 1, "undone_at": at})
+            db.table("decisions").update(decision_id, {"undone": 1, "undone_at": at})
 
     def decisions(self, walk_id: int, limit: int = 50) -> list[Decision]:
         """The walk's decisions, the latest first."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..types import Fix
-from .connection import Connection, DiskFullError, iso, parse_utc, utcnow
+from .connection import Connection, DiskFullError, inserted_id, iso, parse_utc, utcnow
 from .rows import Extent, WalkRow
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class WalkRecords(Connection):
         self.mark_stale_walks()
         self._keep_reserve()
         with self.batch() as db:
-            table = db["walks"]
+            table = db.table("walks")
             table.insert(
                 {
                     "uuid": str(uuidlib.uuid4()),
@@ -67,7 +67,7 @@ class WalkRecords(Connection):
                     "boot_id": _boot_id(),
                 }
             )
-            return int(table.last_pk)
+            return inserted_id(table)
 
     def end_walk(
         self, walk_id: int, status: str = "completed", *, error: str | None = None, frames: int | None = None
@@ -78,7 +78,7 @@ class WalkRecords(Connection):
         if frames is not None:
             values["frames"] = frames
         with self.batch() as db:
-            db["walks"].update(walk_id, values)
+            db.table("walks").update(walk_id, values)
 
     @property
     def reserve_path(self) -> Path:
@@ -126,7 +126,7 @@ class WalkRecords(Connection):
                         "SELECT utc FROM sightings WHERE walk_id = ?)",
                         (walk_id, walk_id),
                     ).fetchone()[0]
-                    db["walks"].update(walk_id, {"status": "interrupted", "ended_at": last, "pid": None})
+                    db.table("walks").update(walk_id, {"status": "interrupted", "ended_at": last, "pid": None})
             log.warning("marked %d interrupted walk(s): %s", len(stale), stale)
         return stale
 
@@ -146,7 +146,7 @@ class WalkRecords(Connection):
         if not fixes:
             return
         with self.batch() as db:
-            db["fixes"].insert_all(
+            db.table("fixes").insert_all(
                 (
                     {
                         "walk_id": walk_id,

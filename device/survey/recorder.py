@@ -173,6 +173,7 @@ class WalkRecorder:
     def _update_row(self, state: _TrackState, located: Located | None, best_crop: str | None,
                     context_crop: str | None = None) -> None:
         track, last = state.track, state.sightings[-1]
+        assert state.row_id is not None, "rows are updated once confirmed"
         values: dict[str, Any] = {
             "sightings_count": len(state.sightings),
             "last_seen": iso(last.utc),

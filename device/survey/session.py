@@ -41,7 +41,7 @@ def profile_from(config: Config) -> CameraProfile:
     return lens_profile(config.capture.profile, config.capture.hfov_deg)
 
 
-def build_detector(config: Config) -> Detector:
+def build_detector(config: Config) -> ScheduledDetector:
     """The configured model behind the configured schedule (``detector.schedule``)."""
     d = config.detector
     model = open_detector(d.model, backend=d.backend, imgsz=d.imgsz, conf=d.conf, iou=d.iou)

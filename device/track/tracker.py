@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..detect.scheduled import Coverage
@@ -117,7 +118,7 @@ class Tracker:
         return matched, rest_t, rest_d
 
     def update(self, detections: list[Detection], frame_index: int, coverage: Coverage | None = None,
-               shift: tuple[float, float] = (0.0, 0.0), faint: list[Detection] = ()) -> TrackUpdate:
+               shift: tuple[float, float] = (0.0, 0.0), faint: Sequence[Detection] = ()) -> TrackUpdate:
         """One detector run. ``coverage``: where the model looked this run (None: everywhere, at full resolution);
         ``shift``: how far the whole picture moved since the last run (the walker's sway): tracks move with it;
         ``faint``: boxes under the detector's threshold, which may continue a track (never start one, never count

@@ -4,7 +4,7 @@ import sqlite_utils
 
 
 def up(db: sqlite_utils.Database) -> None:
-    db["walks"].create(
+    db.table("walks").create(
         {
             "id": int,
             "uuid": str,
@@ -25,8 +25,8 @@ def up(db: sqlite_utils.Database) -> None:
         not_null={"uuid", "started_at", "status"},
         defaults={"status": "running", "frames": 0},
     )
-    db["walks"].create_index(["uuid"], unique=True)
-    db["fixes"].create(
+    db.table("walks").create_index(["uuid"], unique=True)
+    db.table("fixes").create(
         {
             "id": int,
             "walk_id": int,
@@ -43,8 +43,8 @@ def up(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("walk_id", "walks", "id")],
     )
-    db["fixes"].create_index(["walk_id", "t"])
-    db["cameras"].create(
+    db.table("fixes").create_index(["walk_id", "t"])
+    db.table("cameras").create(
         {
             "id": int,
             "uuid": str,
@@ -77,10 +77,10 @@ def up(db: sqlite_utils.Database) -> None:
         defaults={"review_state": "pending", "mount": "unknown", "has_position": 0, "sightings_count": 0},
         foreign_keys=[("walk_id", "walks", "id")],
     )
-    db["cameras"].create_index(["uuid"], unique=True)
-    db["cameras"].create_index(["walk_id", "track_id"], unique=True)
-    db["cameras"].create_index(["review_state"])
-    db["poles"].create(
+    db.table("cameras").create_index(["uuid"], unique=True)
+    db.table("cameras").create_index(["walk_id", "track_id"], unique=True)
+    db.table("cameras").create_index(["review_state"])
+    db.table("poles").create(
         {
             "id": int,
             "walk_id": int,
@@ -96,8 +96,8 @@ def up(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("walk_id", "walks", "id")],
     )
-    db["poles"].create_index(["walk_id", "track_id"], unique=True)
-    db["sightings"].create(
+    db.table("poles").create_index(["walk_id", "track_id"], unique=True)
+    db.table("sightings").create(
         {
             "id": int,
             "walk_id": int,
@@ -124,5 +124,5 @@ def up(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("walk_id", "walks", "id"), ("camera_id", "cameras", "id")],
     )
-    db["sightings"].create_index(["walk_id", "track_id"])
-    db["sightings"].create_index(["camera_id"])
+    db.table("sightings").create_index(["walk_id", "track_id"])
+    db.table("sightings").create_index(["camera_id"])

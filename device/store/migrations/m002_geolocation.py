@@ -4,7 +4,7 @@ import sqlite_utils
 
 
 def up(db: sqlite_utils.Database) -> None:
-    cameras = db["cameras"]
+    cameras = db.table("cameras")
     existing = set(cameras.columns_dict)
     for name, kind in (
         ("geo_rays", int),  # bearing rays used to place the camera
@@ -17,7 +17,7 @@ def up(db: sqlite_utils.Database) -> None:
     ):
         if name not in existing:
             cameras.add_column(name, kind)
-    db["camera_merges"].create(
+    db.table("camera_merges").create(
         {
             "id": int,
             "walk_id": int,
@@ -34,5 +34,5 @@ def up(db: sqlite_utils.Database) -> None:
                       ("merged_camera_id", "cameras", "id")],
         if_not_exists=True,
     )
-    db["camera_merges"].create_index(["walk_id"], if_not_exists=True)
-    db["camera_merges"].create_index(["merged_camera_id"], if_not_exists=True)
+    db.table("camera_merges").create_index(["walk_id"], if_not_exists=True)
+    db.table("camera_merges").create_index(["merged_camera_id"], if_not_exists=True)

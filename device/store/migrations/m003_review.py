@@ -4,7 +4,7 @@ import sqlite_utils
 
 
 def up(db: sqlite_utils.Database) -> None:
-    db["decisions"].create(
+    db.table("decisions").create(
         {
             "id": int,
             "walk_id": int,
@@ -22,5 +22,5 @@ def up(db: sqlite_utils.Database) -> None:
         defaults={"undone": 0},
         foreign_keys=[("walk_id", "walks", "id"), ("camera_id", "cameras", "id")],
     )
-    db["decisions"].create_index(["walk_id", "undone", "id"])
-    db["decisions"].create_index(["camera_id"])
+    db.table("decisions").create_index(["walk_id", "undone", "id"])
+    db.table("decisions").create_index(["camera_id"])

@@ -4,7 +4,7 @@ import sqlite_utils
 
 
 def up(db: sqlite_utils.Database) -> None:
-    db["sync_outbox"].create(
+    db.table("sync_outbox").create(
         {
             "camera_uuid": str,
             "camera_id": int,
@@ -25,8 +25,8 @@ def up(db: sqlite_utils.Database) -> None:
         defaults={"state": "pending", "crop_state": "none", "attempts": 0, "next_attempt_at": 0.0},
         foreign_keys=[("camera_id", "cameras", "id")],
     )
-    db["sync_outbox"].create_index(["state", "next_attempt_at"])
-    db["osm_changesets"].create(
+    db.table("sync_outbox").create_index(["state", "next_attempt_at"])
+    db.table("osm_changesets").create(
         {
             "id": int,  # changeset id given by the OSM API
             "api_url": str,
@@ -38,7 +38,7 @@ def up(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"api_url", "state", "created_at"},
     )
-    db["osm_nodes"].create(
+    db.table("osm_nodes").create(
         {
             "camera_uuid": str,
             "api_url": str,

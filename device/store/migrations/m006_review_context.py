@@ -4,7 +4,7 @@ import sqlite_utils
 
 
 def up(db: sqlite_utils.Database) -> None:
-    cameras = db["cameras"]
+    cameras = db.table("cameras")
     existing = set(cameras.columns_dict)
     for name, kind in (
         ("context_crop", str),  # wider view around the best sighting, people and plates blurred (path beside the db)

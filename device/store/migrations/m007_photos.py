@@ -4,7 +4,7 @@ import sqlite_utils
 
 
 def up(db: sqlite_utils.Database) -> None:
-    db["photos"].create(
+    db.table("photos").create(
         {
             "id": int,
             "walk_id": int,
@@ -21,5 +21,5 @@ def up(db: sqlite_utils.Database) -> None:
         not_null={"walk_id", "frame_index", "file", "frame"},
         foreign_keys=[("walk_id", "walks", "id")],
     )
-    db["photos"].create_index(["walk_id", "frame_index"], unique=True)
-    db["photos"].create_index(["sha256"])
+    db.table("photos").create_index(["walk_id", "frame_index"], unique=True)
+    db.table("photos").create_index(["sha256"])

@@ -21,7 +21,7 @@ def _user() -> str:
 
 
 def up(db: sqlite_utils.Database) -> None:
-    db["privacy_zones"].create(
+    db.table("privacy_zones").create(
         {
             "id": int,
             "latitude": float,  # centre, WGS84
@@ -36,7 +36,7 @@ def up(db: sqlite_utils.Database) -> None:
     )
     if "privacy_released_at" not in db["cameras"].columns_dict:
         # set by a reviewer's "release" decision: this camera inside a zone may leave the device after all
-        db["cameras"].add_column("privacy_released_at", str)
+        db.table("cameras").add_column("privacy_released_at", str)
     host, user = socket.gethostname(), _user()
     if host:
         db.execute("UPDATE walks SET device_id = '' WHERE device_id = ?", [host])
