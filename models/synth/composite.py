@@ -160,14 +160,15 @@ def occlude(frame: np.ndarray, idmap: np.ndarray, rng: np.random.Generator, arou
             px, py = cx + rng.normal(0, size / 2), cy + rng.normal(0, size / 2)
             ax = max(1, int(size * rng.uniform(0.05, 0.2)))
             c = np.clip(base * rng.uniform(0.6, 1.4), 0, 1)
-            cv2.ellipse(mask, (int(px), int(py)), (ax, max(1, int(ax * 0.6))), rng.uniform(0, 180), 0, 360, 255, -1)
+            cv2.ellipse(mask, (int(px), int(py)), (ax, max(1, int(ax * 0.6))), rng.uniform(0, 180), 0, 360,
+                        (255,), -1)
             cv2.ellipse(layer, (int(px), int(py)), (ax, max(1, int(ax * 0.6))), rng.uniform(0, 180), 0, 360,
                         c.tolist(), -1)
         colour = layer
     else:  # a sign panel or a post
         c = rng.choice([(0.1, 0.1, 0.75), (0.7, 0.3, 0.05), (0.9, 0.9, 0.9), (0.25, 0.25, 0.25)])
         if rng.random() < 0.5:
-            cv2.circle(mask, (int(cx), int(cy)), int(size / 2), 255, -1)
+            cv2.circle(mask, (int(cx), int(cy)), int(size / 2), (255,), -1)
         else:
             cv2.rectangle(mask, (int(cx - size / 2), int(cy - size / 3)), (int(cx + size / 2), int(cy + size / 3)),
                           255, -1)
@@ -201,7 +202,9 @@ def gaussian_noise(shape, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Float32 Gaussian noise, fast (OpenCV's generator, seeded from ``rng`` so results stay deterministic)."""
     cv2.setRNGSeed(int(rng.integers(2**31 - 1)))
     noise = np.empty(shape, np.float32)
-    cv2.randn(noise, 0.0, float(sigma))
+    # one mean and one deviation per channel: a bare float noised the first channel only
+    channels = shape[2] if len(shape) == 3 else 1
+    cv2.randn(noise, np.zeros(channels), np.full(channels, float(sigma)))
     return noise
 
 

@@ -55,6 +55,13 @@ def test_camera_sizes_follow_a_walk_skewed_small():
     assert np.median(sizes) < 50 and (sizes > 150).mean() > 0.03
 
 
+def test_gaussian_noise_reaches_every_colour_channel():
+    # cv2.randn given a bare float for mean and deviation noised the blue channel alone of a BGR image
+    noise = cp.gaussian_noise((64, 64, 3), 2.0, np.random.default_rng(1))
+    assert noise.dtype == np.float32
+    assert noise.std(axis=(0, 1)) == pytest.approx([2.0, 2.0, 2.0], rel=0.1)
+
+
 def test_compose_draws_foliage_and_keeps_boxes_inside_the_frame():
     rng = np.random.default_rng(3)
     bg = sources.procedural_background(640, 360, rng)
