@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -106,8 +107,8 @@ class LocalFrame:
 
     lat0: float
     lon0: float
-    _fwd: object = field(init=False, repr=False)
-    _inv: object = field(init=False, repr=False)
+    _fwd: Any = field(init=False, repr=False)  # pyproj Transformers
+    _inv: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._fwd, self._inv = _transformers(self.lat0, self.lon0)
@@ -120,7 +121,8 @@ class LocalFrame:
             raise ValueError("a local frame needs at least one position")
         return cls(round(float(np.mean(latitudes)), 3), round(float(np.mean(longitudes)), 3))
 
-    def to_local(self, lat: float | np.ndarray, lon: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_local(self, lat: float | Sequence[float] | np.ndarray,
+                 lon: float | Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(east, north) in metres; accepts scalars or arrays."""
         e, n = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
         return np.asarray(e), np.asarray(n)

@@ -104,8 +104,8 @@ def find_merges(
             d = math.hypot(a.east - b.east, a.north - b.north)
             if d <= _distance_gate(a.covariance() + b.covariance(), max_distance_m, _gap(a, b),
                                    a.class_name == b.class_name):
-                known = a.height_m is not None and b.height_m is not None
-                dh = abs(a.height_m - b.height_m) / HEIGHT_SIGMA_M if known else 0.0
+                dh = (abs(a.height_m - b.height_m) / HEIGHT_SIGMA_M
+                      if a.height_m is not None and b.height_m is not None else 0.0)
                 other_type = 0.0 if a.class_name == b.class_name else 0.5 * gate_sigma  # prefer the same type
                 score = _mahalanobis(a.east - b.east, a.north - b.north, a.covariance() + b.covariance())
                 pairs.append((score + dh + other_type, a, b))
@@ -120,7 +120,8 @@ def find_merges(
         pa, ca = ga.position()
         pb, cb = gb.position()
         d = float(np.hypot(*(pa - pb)))
-        score = _mahalanobis(*(pa - pb), ca + cb)
+        de, dn = pa - pb
+        score = _mahalanobis(float(de), float(dn), ca + cb)
         gate = gate_sigma if ga.classes() & gb.classes() else 0.5 * gate_sigma
         gap = min(_gap(x, y) for x in ga.members for y in gb.members)
         if score > gate or d > _distance_gate(ca + cb, max_distance_m, gap, bool(ga.classes() & gb.classes())):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from ..store import NewMerge, Store
+from ..store.rows import CameraRow
 from .lens import walk_profile
 from .placement import group_values, place_walk
 from .settings import GeoSettings
@@ -31,6 +32,8 @@ def finalize_walk(store: Store, walk_id: int, params: GeoSettings | None = None)
     with store.batch():
         store.clear_automatic_merges(walk_id)
         record = store.walk_geometry(walk_id)
+        if record is None:
+            raise ValueError(f"no walk {walk_id} in {store.path}")
         placement = place_walk(
             record.fixes,
             record.sightings,
@@ -82,11 +85,20 @@ def unmerge(store: Store, camera_id: int, params: GeoSettings | None = None) -> 
     with store.batch():
         store.undo_merges(pairs)
         record = store.walk_geometry(row.walk_id)
+        if record is None:
+            raise ValueError(f"no walk {row.walk_id} in {store.path}")
         geometry = WalkGeometry(record.fixes, record.sightings, walk_profile(record.walk.settings), params)
         for kept_id in {p.kept_camera_id for p in pairs}:
             members = [m.merged_camera_id for m in store.active_merges(kept_id, as_kept=True)]
-            store.update_camera(kept_id, group_values(geometry, store.camera(kept_id), members))
+            store.update_camera(kept_id, group_values(geometry, _camera(store, kept_id), members))
         for cid in freed:
-            store.update_camera(cid, group_values(geometry, store.camera(cid), []))
+            store.update_camera(cid, group_values(geometry, _camera(store, cid), []))
     log.info("unmerged camera(s) %s", freed)
     return freed
+
+
+def _camera(store: Store, camera_id: int) -> CameraRow:
+    row = store.camera(camera_id)
+    if row is None:
+        raise ValueError(f"no camera {camera_id} in {store.path}")
+    return row

@@ -72,6 +72,7 @@ class RangeLocator:
             return None
         best = max(placed, key=sighting_quality)
         pos = best.position
+        assert pos is not None  # one of the placed sightings
         gps_err = pos.eph if pos.eph is not None else 5.0
         if best.bearing is None:
             return Located(pos.latitude, pos.longitude, uncertainty_m=gps_err + 15.0, method="walker")

@@ -202,7 +202,8 @@ def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile 
             if rng.random() < p_det:
                 sx, sy = cfg.pixel_noise + 0.03 * w, cfg.pixel_noise + 0.03 * min(h, 200.0)
                 noise = rng.normal(0, 1, 4) * np.array([sx, sy, sx, sy])
-                seen.setdefault(obj.key, []).append((i, tuple(float(v) for v in np.array(box) + noise)))
+                b = np.array(box) + noise
+                seen.setdefault(obj.key, []).append((i, (float(b[0]), float(b[1]), float(b[2]), float(b[3]))))
     # the tracker: a new track after a gap of more than track_gap_s, sometimes a break in the middle
     runs: list[tuple[str, list[tuple[int, tuple]]]] = []
     for key, dets in seen.items():
@@ -234,11 +235,11 @@ def simulate(world: World, cfg: SimConfig = SimConfig(), profile: CameraProfile 
             if pt is not None:
                 lat, lon = frame.to_wgs84(pt.east, pt.north)
                 position = Position(float(lat), float(lon), heading, pt.eph, START_UTC + timedelta(seconds=t))
-            det = Detection(x1, y1, x2, y2, float(rng.uniform(0.5, 0.95)), CLASS_NAMES.index(obj.class_name),
-                            obj.class_name)
+            detection = Detection(x1, y1, x2, y2, float(rng.uniform(0.5, 0.95)), CLASS_NAMES.index(obj.class_name),
+                                  obj.class_name)
             bearing = bearing_to((x1 + x2) / 2, cfg.frame_width, heading, profile) if position else None
             sim.sightings.append(
-                Sighting(track_id, i, t, START_UTC + timedelta(seconds=t), det, cfg.frame_width, cfg.frame_height,
+                Sighting(track_id, i, t, START_UTC + timedelta(seconds=t), detection, cfg.frame_width, cfg.frame_height,
                          position, bearing)
             )
     sim.sightings.sort(key=lambda s: (s.t, s.track_id))

@@ -6,6 +6,7 @@ import itertools
 import math
 import uuid as uuidlib
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 
@@ -81,13 +82,13 @@ def write_walk(store, sim: SimWalk, profile: CameraProfile | None = None, *, loc
             cls = sim.track_class[track_id]
             located = locator.locate(sightings, cls)
             common = {
-                "sightings_count": len(sightings), "last_seen": sightings[-1].utc.isoformat(),
+                "sightings_count": len(sightings), "last_seen": _iso(sightings[-1].utc),
                 "confidence": max(s.detection.confidence for s in sightings),
                 "latitude": located.latitude if located else None,
                 "longitude": located.longitude if located else None,
                 "uncertainty_m": located.uncertainty_m if located else None,
             }
-            first_seen = sightings[0].utc.isoformat()
+            first_seen = _iso(sightings[0].utc)
             camera_id = None
             if cls == "pole":
                 store.add_pole(walk_id, track_id, first_seen, **common)
@@ -110,3 +111,9 @@ def straight_street(objects: Sequence[TrueObject], length: float = 120.0, back: 
 
 def distance(a: TrueObject, b: TrueObject) -> float:
     return math.hypot(a.east - b.east, a.north - b.north)
+
+
+def _iso(utc: datetime | None) -> str:
+    if utc is None:
+        raise ValueError("a simulated sighting has a UTC time")
+    return utc.isoformat()

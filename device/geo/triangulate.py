@@ -127,7 +127,7 @@ class TriangulatingLocator:
         if len(placed) < 2:
             return self._fallback(sightings, class_name, len(placed), None, None, "too few rays")
         if frame is None:
-            frame = LocalFrame.around([s.position.latitude for s in placed], [s.position.longitude for s in placed])
+            frame = _frame_around(placed)
         rays = self.rays(placed, class_name, frame)
         bearings = np.array([r.bearing for r in rays])
         mean = math.degrees(math.atan2(np.sin(np.radians(bearings)).mean(), np.cos(np.radians(bearings)).mean()))
@@ -233,8 +233,7 @@ class TriangulatingLocator:
         placed = [s for s in sightings if s.position is not None and s.bearing is not None]
         if len(placed) < 2:
             return None
-        frame = frame or LocalFrame.around([s.position.latitude for s in placed],
-                                           [s.position.longitude for s in placed])
+        frame = frame or _frame_around(placed)
         rays = self.rays(placed, class_name, frame)
         p = np.array([[r.east, r.north] for r in rays])
         guess = np.array([r.range_guess for r in rays])
@@ -258,3 +257,9 @@ class TriangulatingLocator:
         log.debug("triangulation not used (%s): %d rays", why, rays)
         spread = None if spread is None else round(spread, 2)
         return Solution(located, rays, spread, residual, why, None if cov is None else tuple(cov.ravel()))
+
+
+def _frame_around(sightings: Sequence[Sighting]) -> LocalFrame:
+    """A local frame around the walker positions of some sightings (those without one left out)."""
+    positions = [s.position for s in sightings if s.position is not None]
+    return LocalFrame.around([p.latitude for p in positions], [p.longitude for p in positions])

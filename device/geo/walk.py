@@ -71,7 +71,7 @@ class WalkGeometry:
             s = self._sighting(r)
             if r.camera_id is not None:
                 self.by_camera.setdefault(r.camera_id, []).append(s)
-                self.rows[s.id] = r
+                self.rows[r.id] = r
             elif r.class_name == "pole":
                 self.poles.setdefault(r.track_id, []).append(s)
                 self.pole_boxes.setdefault(r.frame_index, []).append(Box(r.x1, r.y1, r.x2, r.y2))
@@ -80,17 +80,18 @@ class WalkGeometry:
         det = Detection(r.x1, r.y1, r.x2, r.y2, r.confidence or 0.0, -1, r.class_name)
         heading, bearing = r.heading, r.bearing
         lat, lon, eph = r.latitude, r.longitude, r.eph
-        if lat is None and self.line is not None:  # a fix that arrived too late for the live loop
-            pt = self.line.path_position(r.t)
+        line = self.line  # set with the frame
+        if lat is None and line is not None and self.frame is not None:  # a fix that arrived too late for the live loop
+            pt = line.path_position(r.t)
             if pt is not None:
                 plat, plon = self.frame.to_wgs84(pt.east, pt.north)
                 lat, lon, eph = float(plat), float(plon), pt.eph
-        if self.reheading and lat is not None:
-            smooth = self.line.heading(r.t, span_m=self.params.heading_span_m, centered=True)
-            turn = self.line.turn(r.t)
+        if self.reheading and line is not None and lat is not None:
+            smooth = line.heading(r.t, span_m=self.params.heading_span_m, centered=True)
+            turn = line.turn(r.t)
             # at a corner: the nearest fix's own course, else no ray
             if turn is not None and turn > self.params.max_turn_deg:
-                smooth = self.line.course_near(r.t)
+                smooth = line.course_near(r.t)
                 if smooth is None:
                     bearing = None
             if smooth is not None:
@@ -99,12 +100,17 @@ class WalkGeometry:
                 else:
                     lens = self.profile.angle_of((r.x1 + r.x2) / 2, r.frame_width)
                 heading, bearing = smooth, (smooth + lens) % 360.0
-        position = None if lat is None else Position(lat, lon, heading, eph)
+        position = None if lat is None or lon is None else Position(lat, lon, heading, eph)
         return Sighting(r.track_id, r.frame_index, r.t, None, det, r.frame_width, r.frame_height, position, bearing,
                         r.id)
 
+    def _local_frame(self) -> LocalFrame:
+        if self.frame is None:
+            raise ValueError("the walk has no GPS position: no local frame")
+        return self.frame
+
     def local(self, lat: float, lon: float) -> tuple[float, float]:
-        e, n = self.frame.to_local(lat, lon)
+        e, n = self._local_frame().to_local(lat, lon)
         return float(e), float(n)
 
     def place(self, camera_ids: list[int], class_name: str) -> dict[str, Any]:
@@ -117,25 +123,25 @@ class WalkGeometry:
             else:
                 passes.append([s])
         solutions = [self.locator.solve(p, class_name, self.frame) for p in passes]
-        placed = [sol for sol in solutions if sol.located is not None]
+        placed = [(sol, sol.located) for sol in solutions if sol.located is not None]
         if not placed:
             return {"latitude": None, "longitude": None, "uncertainty_m": None, "position_method": "none",
                     "has_position": 0,
                     "geo_rays": 0, "bearing_spread_deg": None, "residual_m": None, "geo_note": "no GPS position"}
-        best = min(placed, key=lambda sol: sol.located.uncertainty_m)
+        best, located = min(placed, key=lambda p: p[1].uncertainty_m)
         if len(placed) == 1:
-            lat, lon, unc = best.located.latitude, best.located.longitude, best.located.uncertainty_m
+            lat, lon, unc = located.latitude, located.longitude, located.uncertainty_m
             fused = best.covariance()
         else:  # information-weighted fusion: passes from different sides pin down each other's range
-            info = [np.linalg.inv(sol.covariance() + 0.01 * np.eye(2)) for sol in placed]
-            en = [np.array(self.local(sol.located.latitude, sol.located.longitude)) for sol in placed]
+            info = [np.linalg.inv(sol.covariance() + 0.01 * np.eye(2)) for sol, _ in placed]
+            en = [np.array(self.local(loc.latitude, loc.longitude)) for _, loc in placed]
             fused = np.linalg.inv(sum(info))
             e, n = fused @ sum(i @ x for i, x in zip(info, en, strict=True))
-            lat, lon = (float(v) for v in self.frame.to_wgs84(e, n))
+            lat, lon = (float(v) for v in self._local_frame().to_wgs84(e, n))
             unc = radius(fused)
         self.covariances[tuple(sorted(camera_ids))] = fused
         return {
-            "latitude": lat, "longitude": lon, "uncertainty_m": round(unc, 2), "position_method": best.located.method,
+            "latitude": lat, "longitude": lon, "uncertainty_m": round(unc, 2), "position_method": located.method,
             "has_position": 1, "geo_rays": sum(sol.rays for sol in solutions), "bearing_spread_deg": best.spread_deg,
             "residual_m": best.residual_m,
             "geo_note": "; ".join(sorted({sol.reason for sol in solutions if sol.reason})),
@@ -171,22 +177,26 @@ class WalkGeometry:
         return out
 
     def aggregate(self, camera_ids: list[int]) -> dict[str, Any]:
-        rows = [self.rows[s.id] for c in camera_ids for s in self.by_camera.get(c, [])]
+        rows = [self._row(s) for c in camera_ids for s in self.by_camera.get(c, [])]
         if not rows:
             return {}
         best = max((s for c in camera_ids for s in self.by_camera.get(c, [])), key=sighting_quality)
         utcs = [r.utc for r in rows if r.utc]
-        out = {"sightings_count": len(rows), "confidence": max(r.confidence or 0.0 for r in rows),
-               "best_sighting_id": best.id}
+        out: dict[str, Any] = {"sightings_count": len(rows), "confidence": max(r.confidence or 0.0 for r in rows),
+                               "best_sighting_id": best.id}
         if utcs:
             out["first_seen"], out["last_seen"] = min(utcs), max(utcs)
-        if self.rows[best.id].crop:
-            out["best_crop"] = self.rows[best.id].crop
+        if self._row(best).crop:
+            out["best_crop"] = self._row(best).crop
         return out
+
+    def _row(self, s: Sighting) -> SightingRow:
+        assert s.id is not None  # every sighting here was read from its row
+        return self.rows[s.id]
 
     def estimate(self, camera: CameraRow) -> TrackEstimate | None:
         sightings = self.by_camera.get(camera.id, [])
-        if camera.latitude is None or not sightings:
+        if camera.latitude is None or camera.longitude is None or not sightings:
             return None
         e, n = self.local(camera.latitude, camera.longitude)
         unc = camera.uncertainty_m or 10.0

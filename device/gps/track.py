@@ -236,8 +236,9 @@ class GpsTrack:
     def _path(self) -> _Path:
         if self._path_cache is None:
             fixes = self._fixes
-            if fixes:
-                e, n = self.frame.to_local([f.latitude for f in fixes], [f.longitude for f in fixes])
+            frame = self.frame
+            if fixes and frame is not None:
+                e, n = frame.to_local([f.latitude for f in fixes], [f.longitude for f in fixes])
             else:
                 e = n = np.zeros(0)
             e, n = np.atleast_1d(e).astype(float), np.atleast_1d(n).astype(float)
