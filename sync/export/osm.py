@@ -55,7 +55,7 @@ def changeset_tags(comment: str | None = None, extra: Mapping[str, str] | None =
 
 def _node(parent: ET.Element, draft: NodeDraft, **attrs: str) -> None:
     el = ET.SubElement(
-        parent, "node", id=str(draft.ref), lat=f"{draft.latitude:.7f}", lon=f"{draft.longitude:.7f}", **attrs
+        parent, "node", {"id": str(draft.ref), "lat": f"{draft.latitude:.7f}", "lon": f"{draft.longitude:.7f}", **attrs}
     )
     for key, value in sorted(draft.tags.items()):
         ET.SubElement(el, "tag", k=key, v=value)

@@ -159,9 +159,10 @@ class OsmUploader:
         out = {}
         for d in chunk:
             el = ids.get(d.ref)
-            if el is None or not el.get("new_id"):
+            new_id = el.get("new_id") if el is not None else None
+            if el is None or not new_id:
                 raise OsmUploadError(f"diffResult has no new id for placeholder {d.ref}")
-            out[d.camera_uuid] = (d, int(el.get("new_id")), int(el.get("new_version") or 1))
+            out[d.camera_uuid] = (d, int(new_id), int(el.get("new_version") or 1))
         return out
 
     def upload(self, drafts: Sequence[NodeDraft], cs_tags: dict[str, str]) -> UploadReport:

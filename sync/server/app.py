@@ -165,7 +165,8 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return error(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
+        return error(exc.status_code, "http_error", str(exc.detail),
+                     headers=dict(exc.headers) if exc.headers is not None else None)
 
     async def gone(request: Request, exc: Exception) -> Response:
         log.info("client went away during %s %s", request.method, request.url.path)
@@ -220,7 +221,7 @@ def create_app(repo: Repository, *, tiles: str = DEFAULT_TILES, title: str = "Su
         yield
         await repo.writer.stop()  # what is queued is committed before the server exits
 
-    fast = Middleware(SubmitFastPath, repo=repo)  # type: ignore[arg-type]
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[fast, cors], lifespan=lifespan)  # type: ignore
+    fast = Middleware(SubmitFastPath, repo=repo)
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[fast, cors], lifespan=lifespan)
     app.state.repo = repo
     return app

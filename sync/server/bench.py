@@ -279,7 +279,8 @@ def _backend(name: str, plan: Plan, tmp: Path) -> None:
                        f" {plan.devices} devices x {plan.read_per_device} cameras; the reader pauses"
                        f" {plan.read_pause:g} s between two boxes")  # fmt: skip
             # alone, reader, reader, alone: a machine getting busier or quieter meanwhile weighs on both sides alike
-            alone, both = [], []
+            alone: list[Result] = []
+            both: list[Result] = []
             for seed, side in enumerate(("alone", "read", "read", "alone"), start=2):
                 box = PRELOAD_BOX if side == "read" else None
                 label = f"{name}+read" if box else f"{name}+{plan.reader // 1000}k"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Protocol
 
@@ -28,7 +29,7 @@ class Db(Protocol):
     async def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None: ...
     async def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
     async def run(self, sql: str, params: Params = ()) -> int: ...
-    async def many(self, sql: str, rows: list[Params]) -> None: ...
+    async def many(self, sql: str, rows: Sequence[Params]) -> None: ...
     def pipeline(self) -> AbstractAsyncContextManager[Any]: ...
     async def begin(self) -> None: ...
     async def commit(self) -> None: ...
@@ -89,7 +90,7 @@ class SqliteDb:
     async def run(self, sql: str, params: Params = ()) -> int:
         return self.conn.execute(sql, params).rowcount
 
-    async def many(self, sql: str, rows: list[Params]) -> None:
+    async def many(self, sql: str, rows: Sequence[Params]) -> None:
         self.conn.executemany(sql, rows)
 
     def pipeline(self) -> AbstractAsyncContextManager[Any]:
@@ -156,7 +157,7 @@ class PostgresDb:
         cur = await self.conn.execute(self._q(sql), params, prepare=True)
         return cur.rowcount
 
-    async def many(self, sql: str, rows: list[Params]) -> None:
+    async def many(self, sql: str, rows: Sequence[Params]) -> None:
         async with self.conn.cursor() as cur:
             await cur.executemany(self._q(sql), rows)
 

@@ -136,7 +136,7 @@ async def _reader(
         while not stop.is_set():
             dx, dy = (east - west) / 4, (north - south) / 4
             w, s = rng.uniform(west, east - dx), rng.uniform(south, north - dy)
-            path = f"/collections/cameras/items?bbox={w:.5f},{s:.5f},{w + dx:.5f},{s + dy:.5f}&limit=1000"
+            path: str | None = f"/collections/cameras/items?bbox={w:.5f},{s:.5f},{w + dx:.5f},{s + dy:.5f}&limit=1000"
             while path and not stop.is_set():
                 request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/geo+json\r\n"
                 writer.write(f"{request}Accept-Encoding: gzip\r\n\r\n".encode())  # as GDAL and browsers ask

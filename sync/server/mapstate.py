@@ -253,12 +253,12 @@ class MapState:
         if p.sub_values:
             await db.many(UPDATE_SUBMISSION, p.sub_values)
         if p.moves:
-            rows = [(self._feature_id(u), u) for u in p.moves]
-            await db.many("UPDATE submissions SET feature_id = ? WHERE uuid = ?", rows)
+            moves = [(self._feature_id(u), u) for u in p.moves]
+            await db.many("UPDATE submissions SET feature_id = ? WHERE uuid = ?", moves)
         gone_real = [(g, s) for g, s in p.absorbed if g.id > 0]
         if gone_real:
-            rows = [(s.id, g.id) for g, s in gone_real]
-            await db.many("UPDATE conflicts SET feature_id = ? WHERE feature_id = ?", rows)
+            absorbed = [(s.id, g.id) for g, s in gone_real]
+            await db.many("UPDATE conflicts SET feature_id = ? WHERE feature_id = ?", absorbed)
         fresh = set(made)
         changed = [f for f in self.feats.values() if f.changed and not f.gone and f.agg is not None]
         if any(f not in fresh for f in changed):

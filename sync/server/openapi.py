@@ -100,7 +100,7 @@ def _ogc_paths() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
-    secured = [{"device": []}]
+    secured: list[dict[str, list[str]]] = [{"device": []}]
     ok_json = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         "openapi": "3.1.0",

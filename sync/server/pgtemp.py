@@ -41,9 +41,10 @@ def free_port() -> int:
 
 class TempPostgres:
     def __init__(self) -> None:
-        self.bin = bin_dir()
-        if self.bin is None:
+        found = bin_dir()
+        if found is None:
             raise PostgresUnavailable("PostgreSQL server binaries not found (apt-get install postgresql postgis)")
+        self.bin = found
         if not glob.glob("/usr/share/postgresql/*/extension/postgis.control"):
             raise PostgresUnavailable("PostGIS not installed (apt-get install postgis)")
         self.port = free_port()

@@ -62,7 +62,7 @@ def _driver(conn: Connection, postgres: bool, sql: str, params: list[Any]) -> li
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cur.execute(sql.replace("?", "%s") if postgres else sql, params)
-        return cur.fetchall()
+        return list(cur.fetchall())
     finally:
         cur.close()
 

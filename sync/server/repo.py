@@ -217,8 +217,10 @@ class Repository:
         """Ready-made map features (with ids) and their submissions in one transaction, for a benchmark's big map."""
         with self.engine.begin() as conn:
             dev = conn.execute(devices.insert().values(name=device, token_hash="0" * 64, created_at=now()))
+            key = dev.inserted_primary_key
+            assert key is not None
             for row in submission_rows:
-                row["device_id"] = dev.inserted_primary_key[0]
+                row["device_id"] = key[0]
             conn.execute(features.insert(), feature_rows)
             conn.execute(submissions.insert(), submission_rows)
             if self.postgres:

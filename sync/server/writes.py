@@ -107,8 +107,8 @@ class Writes:
         if old is None:  # the common case
             sub = st.subs[uuid] = Sub(uuid, device.id, digest, None, crop_sha, False, stored=False)
             st.pending.new_subs.append((uuid, device.id, stamp, *values))
-            feat = await self._join(st, sub, obs)
-            return PutResult("created", feat.uuid, crop_sha is not None)
+            joined = await self._join(st, sub, obs)
+            return PutResult("created", joined.uuid, crop_sha is not None)
         await self._lock_near(st, old.feature)
         crop_needed = crop_sha is not None and (old.crop_sha256 != crop_sha or not old.crop_have)
         if old.crop_sha256 != crop_sha:
