@@ -140,7 +140,7 @@ def _interval(ev: dict[str, Any], key: str) -> str:
 def validation(ev: dict[str, Any]) -> list[str]:
     m = ev["metrics"]
     small = m["by_size"]["small"]
-    iv = next(iter(ev.get("intervals", {}).values()), {})
+    iv: dict[str, Any] = next(iter(ev.get("intervals", {}).values()), {})
     described = ev.get("data", {}).get("description", "the `val` split of `../shared/data/real/split.yaml`")
     rows = [
         ("Camera AP50 (dome+fixed+ptz as one class)", m["camera_ap50"], "camera_ap50", "≥ 0.85", True),

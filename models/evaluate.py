@@ -158,7 +158,8 @@ def predict(model: Any, image: np.ndarray, imgsz: int, conf: float, iou: float) 
     if r.boxes is None or len(r.boxes) == 0:
         return []
     xyxy, cf, cl = r.boxes.xyxy.cpu().numpy(), r.boxes.conf.cpu().numpy(), r.boxes.cls.cpu().numpy()
-    return [Box(*map(float, b), int(k), float(c)) for b, c, k in zip(xyxy, cf, cl, strict=True)]
+    return [Box(float(b[0]), float(b[1]), float(b[2]), float(b[3]), int(k), float(c))
+            for b, c, k in zip(xyxy, cf, cl, strict=True)]
 
 
 def measure_speed(model: Any, image: np.ndarray, imgsz: int, threads: int, runtime: str, runs: int = 10) -> Speed:

@@ -56,7 +56,7 @@ def compute_cost(weights: Path, imgsz: int = 640) -> tuple[float, int]:
     from ultralytics import YOLO
     from ultralytics.utils.torch_utils import get_flops
 
-    m = YOLO(str(weights)).model
+    m: Any = YOLO(str(weights)).model
     return float(get_flops(m, imgsz)), int(sum(p.numel() for p in m.parameters()))
 
 

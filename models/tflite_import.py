@@ -161,7 +161,7 @@ def build_model(convs: list[TfliteConv], names: dict[int, str]) -> Any:
     import torch
     from ultralytics.nn.tasks import DetectionModel
 
-    model = DetectionModel("yolov8n.yaml", nc=len(names), verbose=False)
+    model: Any = DetectionModel("yolov8n.yaml", nc=len(names), verbose=False)  # torch modules: attributes set freely
     order = _torch_convs_in_order(model, IMGSZ)
     pools: dict[tuple[Any, ...], list[TfliteConv]] = defaultdict(list)
     for c in convs:
@@ -202,7 +202,7 @@ def calibrate_bn(model: Any, images: list[np.ndarray], imgsz: int = 640) -> None
         acc[1] = acc[1] + (y * y).sum(dim=(0, 2, 3))
         acc[2] += y.shape[0] * y.shape[2] * y.shape[3]
 
-    convs = {m.conv: m.bn for m in model.modules() if isinstance(m, Conv)}
+    convs: dict[Any, Any] = {m.conv: m.bn for m in model.modules() if isinstance(m, Conv)}
     handles = [c.register_forward_hook(hook) for c in convs]
     try:
         with torch.no_grad():
@@ -259,7 +259,8 @@ def _nms(raw: np.ndarray, conf: float, iou: float) -> list[Box]:
     idx = torchvision.ops.batched_nms(
         torch.from_numpy(xyxy).float(), torch.from_numpy(scores).float(), torch.from_numpy(cls), iou
     ).numpy()
-    return [Box(*map(float, xyxy[i]), class_id=int(cls[i]), confidence=float(scores[i])) for i in idx]
+    return [Box(float(xyxy[i][0]), float(xyxy[i][1]), float(xyxy[i][2]), float(xyxy[i][3]), class_id=int(cls[i]),
+                confidence=float(scores[i])) for i in idx]
 
 
 def verify(model: Any, tflite_path: Path, image_path: Path, conf: float = 0.25, iou: float = 0.45) -> Comparison:

@@ -99,7 +99,7 @@ class WholeStartMixin:
             return super().get_model(cfg, weights, verbose)  # type: ignore[misc]
         import copy
 
-        model = copy.deepcopy(weights).float()
+        model: Any = copy.deepcopy(weights).float()
         names = {int(k): v for k, v in self.data["names"].items()}  # type: ignore[attr-defined]
         same_classes = dict(model.names) == names
         if not same_classes:
@@ -120,7 +120,7 @@ def _new_class_outputs(model: Any, nc: int) -> None:
     head = model.model[-1]
     for branch, stride in zip(head.cv3, head.stride, strict=True):
         old = branch[-1]
-        new = torch.nn.Conv2d(old.in_channels, nc, 1)
+        new: Any = torch.nn.Conv2d(old.in_channels, nc, 1)
         new.bias.data[:] = math.log(5 / nc / (640 / float(stride)) ** 2)  # Ultralytics' class prior (Detect.bias_init)
         branch[-1] = new
     head.nc, head.no = nc, nc + head.reg_max * 4

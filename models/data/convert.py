@@ -96,11 +96,11 @@ def read_vistas(ann_csv: Path, sizes: dict[str, tuple[int, int]], camera_class: 
             raise ConvertError(f"{ann_csv}: expected columns {sorted(need)}")
         for n, row in enumerate(reader, 2):
             try:
-                coords = tuple(float(row[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
+                x1, y1, x2, y2 = (float(row[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
             except ValueError:
                 log.warning("%s:%d: row without a box, skipped", ann_csv, n)
                 continue
-            pixel_boxes[row["image"]].append(coords)
+            pixel_boxes[row["image"]].append((x1, y1, x2, y2))
     out = []
     for name, boxes in pixel_boxes.items():
         w, h = sizes.get(name, (0, 0))
@@ -142,7 +142,7 @@ def read_voc(xml_files: list[Path], camera_class: int) -> list[LabelledImage]:
         try:
             root = ET.parse(path).getroot()
             size = root.find("size")
-            w, h = int(size.findtext("width")), int(size.findtext("height"))  # type: ignore[union-attr]
+            w, h = int(size.findtext("width")), int(size.findtext("height"))  # type: ignore[union-attr, arg-type]
         except (ET.ParseError, AttributeError, TypeError, ValueError) as exc:
             raise ConvertError(f"{path}: not a Pascal VOC annotation ({exc})") from exc
         img = LabelledImage(root.findtext("filename") or path.with_suffix(".jpg").name, w, h, source="voc")

@@ -13,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -71,7 +72,7 @@ def build_dataset(spec: DatasetSpec) -> DatasetSummary:
     backgrounds = sources.load_backgrounds(shared)
     real = sources.load_real_crops(shared)
     log.info("%d cut-outs, %d backgrounds, %d real crops", len(labels), len(backgrounds), len(real))
-    pools = {"train": {"cam": [], "neg": []}, "val": {"cam": [], "neg": []}}
+    pools: dict[str, dict[str, list[Any]]] = {"train": {"cam": [], "neg": []}, "val": {"cam": [], "neg": []}}
     for lab in labels:
         split = "val" if is_val(lab.stem, spec.val_fraction) else "train"
         pools[split]["neg" if lab.negative else "cam"].append(lab)

@@ -29,7 +29,7 @@ def shared_dir(explicit: Path | None = None) -> Path:
 def load_backgrounds(shared: Path, max_side: int = 1600) -> list[tuple[str, np.ndarray]]:
     """The negative street photos (name, BGR image), downscaled to ``max_side``; empty when absent."""
     folder = shared / "negatives"
-    out = []
+    out: list[tuple[str, np.ndarray]] = []
     if not folder.is_dir():
         return out
     for path in sorted(folder.iterdir()):

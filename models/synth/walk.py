@@ -121,6 +121,7 @@ def render_walk(spec: WalkSpec) -> WalkSummary:
             for idx in present:
                 if idx in by_index:
                     box = mask_box(ids == idx)
+                    assert box is not None  # the index is present in the frame
                     seen[by_index[idx].id].append({"frame": k, "box": box.as_list(), "pixels": int((ids == idx).sum())})
                 elif idx > 100:
                     pole_seen[idx] = pole_seen.get(idx, 0) + 1
@@ -162,7 +163,7 @@ def _write_video(frames_dir: Path, n: int, spec: WalkSpec) -> None:
         return
     writer = None
     for fourcc in ("mp4v",):
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), spec.fps, (spec.width, spec.height))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), spec.fps, (spec.width, spec.height))
         if writer.isOpened():
             break
         writer.release()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import bmesh
 import bpy
@@ -35,7 +36,7 @@ class WalkCamera:
     mount: str
     style: str
     head_objects: list
-    pivot: object
+    pivot: Any  # a Blender object
     pass_index: int
     pole_objects: list = field(default_factory=list)
     pole_pass_index: int | None = None
@@ -118,6 +119,7 @@ def build_street(rng: random.Random) -> None:
                                ((-PAVE_X + 1.25, 25, 0.07), (2.5, 90, 0.14), 0.0),
                                ((40, B_SOUTH + 1.25, 0.065), (80, 2.5, 0.13), 0.0),
                                ((30, B_NORTH - 1.25, 0.065), (75, 2.5, 0.13), 0.0)], paving)
+    marks: list[tuple[tuple[float, float, float], tuple[float, float, float], float]]
     marks = [((0, y, 0.003), (0.15, 3, 0.01), 0.0) for y in range(-10, 46, 6)]
     marks += [((x, 53.5, 0.003), (3, 0.15, 0.01), 0.0) for x in range(8, 80, 6)]
     boxes_object("markings", marks, mt.flat((0.8, 0.8, 0.78), "paint", 0.6))
@@ -181,7 +183,7 @@ def place(objects, x: float, y: float, yaw: float) -> None:
 
 
 # id, builder, kwargs, x, y, yaw (+Y of the mount turned by yaw: walls face the street)
-PLACEMENTS = [
+PLACEMENTS: list[tuple[str, str, dict[str, Any], float, float, float]] = [
     ("cam-01", "wall", {"kind": "dome", "height": 3.6}, PAVE_X, 34.0, math.pi / 2),
     ("cam-02", "mast", {"kinds": ["bullet", "dome"], "height": 5.5}, -3.8, 47.0, 0.0),
     ("cam-03", "wall", {"kind": "bullet", "height": 4.0}, -PAVE_X, 43.0, -math.pi / 2),
@@ -219,6 +221,7 @@ def place_cameras(rng: random.Random) -> list[WalkCamera]:
             for obj in part.objects:
                 obj.pass_index = index
             sub = cid if len(heads) == 1 else f"{cid}{'abcd'[j]}"
+            assert part.class_name is not None  # a head part
             cams.append(WalkCamera(sub, part.class_name, asm.params["mount"], hp.get("style", hp["kind"]),
                                    part.objects, part.objects[0].parent, index, pole[0].objects if pole else [],
                                    pole_index))

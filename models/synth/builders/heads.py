@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import bpyutil as bu
@@ -158,7 +159,7 @@ def ptz_sphere(rng: random.Random, night: bool = False) -> Head:
     return Head("ptz", "sphere", objs, [], {"style": "sphere", "radius": r, "colour": colour})
 
 
-HEADS = {
+HEADS: dict[str, Callable[..., Head]] = {
     "dome": dome,
     "bullet": bullet,
     "box": box_housing,
