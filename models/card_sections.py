@@ -117,9 +117,9 @@ def walk(wk: dict[str, Any] | None) -> list[str]:
         within = f" {t.get(near, 0)}/{t.get('passed_' + near[6:], 0)} |" if near else ""
         lines.append(f"| {name} | {t.get('found', 0)}/{t.get('passed', 0)} |{within} {t.get('false', 'n/a')} | "
                      f"{f(t.get('fps'), 2)} | {f(t.get('cost_ratio_time'), 2)}x |")  # fmt: skip
-    lines += ["", "fps: the whole replay loop (detector, tracker, context crops with their redaction, store); cost: the "
-              "detector's time per frame over the bare model's (the whole frame at 640x640), timed frame by frame in "
-              "the same run. The sample walk is rendered: it was also used to tune the schedule."]  # fmt: skip
+    lines += ["", "fps: the whole replay loop (detector, tracker, context crops with their redaction, store); cost: "
+              "the detector's time per frame over the bare model's (the whole frame at 640x640), timed frame by frame "
+              "in the same run. The sample walk is rendered: it was also used to tune the schedule."]  # fmt: skip
     for title, key in (("distance of closest approach", "by_distance"), ("apparent size", "by_size")):
         bands = next((list(t[key]) for t in totals.values() if isinstance(t.get(key), dict)), [])
         if not bands:

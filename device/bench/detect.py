@@ -245,7 +245,8 @@ def detect(walk_dirs, no_sample, schedules, model, backend, max_frames, gate_m, 
                 tally = run_walk_once(walk, detector, schedule, Path(tmp), gate_m=gate_m, max_frames=max_frames)
                 results[schedule][f"{walk.name} {walk.width}x{walk.height}"] = tally
                 totals[schedule].add(tally)
-    header = {"command": shlex.join(["sousveillance", *sys.argv[1:]]), "machine": f"{os.cpu_count()} CPU cores", "model": Path(detector.model_path).name,
+    header = {"command": shlex.join(["sousveillance", *sys.argv[1:]]), "machine": f"{os.cpu_count()} CPU cores",
+              "model": Path(detector.model_path).name,
               "backend": type(detector).__name__, "walks": [str(w.folder) for w in walks], "gate_m": gate_m,
               "seconds": round(time.perf_counter() - started)}
     if as_json:

@@ -36,7 +36,8 @@ def drafts_from(cameras: Sequence[ExportCamera]) -> list[NodeDraft]:
     left out: a second node for it would be a duplicate (``already_in_osm`` lists them)."""
     new = [c for c in cameras if c.osm_node_id is None]
     return [
-        NodeDraft(-(i + 1), c.uuid, round(c.latitude, 7), round(c.longitude, 7), dict(c.tags)) for i, c in enumerate(new)
+        NodeDraft(-(i + 1), c.uuid, round(c.latitude, 7), round(c.longitude, 7), dict(c.tags))
+        for i, c in enumerate(new)
     ]
 
 
