@@ -60,7 +60,7 @@ def test_backlit_grids_keep_boxes_and_leave_the_other_variants_unchanged():
     plain = augment.real_variants(photos, soft=1, far=3, seed=4)
     mixed = augment.real_variants(photos, soft=1, far=3, seed=4, backlit_grids=5)
     assert [v.name for v in mixed[: len(plain)]] == [v.name for v in plain]
-    assert all(np.array_equal(a.image, b.image) for a, b in zip(plain, mixed, strict=True))
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(plain, mixed, strict=False))  # mixed adds more
     lit = mixed[len(plain) :]
     assert len(lit) == 5 and all(v.name.startswith("backlit") for v in lit)
 
