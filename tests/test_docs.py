@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+
 from sousveillance.config import Config, load_config
 from sousveillance.main import COMMANDS
 

@@ -39,7 +39,8 @@ def crop_around(image: np.ndarray, box: Box) -> np.ndarray:
 # Extra views of a camera (not its best crop) and pole crops, of finished walks, oldest walk first.
 PRUNE_ORDER = ("extra", "context", "rejected")  # what the storage guard deletes first
 _EXTRA_CROPS = """
-SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id, 0 AS context FROM sightings s JOIN walks w ON w.id = s.walk_id
+SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id, 0 AS context
+FROM sightings s JOIN walks w ON w.id = s.walk_id
 WHERE s.crop IS NOT NULL AND w.status != 'running' AND s.walk_id IS NOT :keep
   AND (s.camera_id IS NULL OR s.crop IS NOT (SELECT c.best_crop FROM cameras c WHERE c.id = s.camera_id))
 ORDER BY w.started_at, w.id, s.id
@@ -55,7 +56,8 @@ ORDER BY w.started_at, w.id, c.id
 """
 # Best crops of cameras the reviewer rejected, of finished walks, oldest walk first.
 _REJECTED_BEST = """
-SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id, 0 AS context FROM cameras c JOIN walks w ON w.id = c.walk_id
+SELECT NULL AS sighting_id, c.best_crop AS crop, c.id AS camera_id, 0 AS context
+FROM cameras c JOIN walks w ON w.id = c.walk_id
 WHERE c.best_crop IS NOT NULL AND c.review_state = 'rejected' AND w.status != 'running' AND c.walk_id IS NOT :keep
 ORDER BY w.started_at, w.id, c.id
 """
