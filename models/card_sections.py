@@ -119,7 +119,13 @@ def walk(wk: dict[str, Any] | None) -> list[str]:
                      f"{f(t.get('fps'), 2)} | {f(t.get('cost_ratio_time'), 2)}x |")  # fmt: skip
     lines += ["", "fps: the whole replay loop (detector, tracker, context crops with their redaction, store); cost: "
               "the detector's time per frame over the bare model's (the whole frame at 640x640), timed frame by frame "
-              "in the same run. The sample walk is rendered: it was also used to tune the schedule."]  # fmt: skip
+              "in the same run."]  # fmt: skip
+    per_walk = {name: s.get("walks", {}) for name, s in wk["schedules"].items()}
+    walk_names = list(next(iter(per_walk.values()), {}))
+    if len(walk_names) > 1:
+        lines += ["", "Per walk (the bundled sample walk also served to tune the schedule; other rendered walks did "
+                  "not):", "", "| Walk | " + " | ".join(per_walk) + " |", "|---|" + "---|" * len(per_walk)]  # fmt: skip
+        lines += [f"| {w} | " + " | ".join(_frac(per_walk[s].get(w)) for s in per_walk) + " |" for w in walk_names]
     for title, key in (("distance of closest approach", "by_distance"), ("apparent size", "by_size")):
         bands = next((list(t[key]) for t in totals.values() if isinstance(t.get(key), dict)), [])
         if not bands:
