@@ -3,9 +3,10 @@
 A frame from the Pi camera is 1920x1080; the model's input is 640 px. Fed whole, a 30 cm camera 15 m away is
 10 px wide in the model's input, below what it finds. Tiles at native resolution show it at 30 px, but covering a
 whole frame with them every frame costs many times the model. The ``rotate`` schedule spends about the bare model's
-time per frame instead: every frame it runs the whole frame at a cheaper rectangular input (640x384 for 16:9) and
-ONE native-resolution tile of the band above the horizon (where cameras hang), the next tile on the next frame, so
-every part of the band is seen at native resolution every ``len(tiles)`` frames. Low-score candidates and fresh
+time per frame instead: every frame it runs the whole frame at a cheaper rectangular size (640x360 for 16:9) and
+ONE native-resolution tile of the band above the horizon (where cameras hang; 640x232 tiles, 16 of them for
+1920x1080), the next tile on the next frame, so every part of the band is seen at native resolution every
+``len(tiles)`` frames. Low-score candidates and fresh
 small finds get native-resolution crops on the following frames (``roi``). All of a frame's passes share one model
 input (``mosaic``): 640 wide, 1.10x the bare model's pixels (``ROTATE_COST``; 640x704 for 1920x1080). The tracker
 joins what each frame saw.
