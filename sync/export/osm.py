@@ -46,6 +46,37 @@ def already_in_osm(cameras: Sequence[ExportCamera]) -> list[ExportCamera]:
     return [c for c in cameras if c.osm_node_id is not None]
 
 
+@dataclass(frozen=True)
+class NodeCheck:
+    """An existing OSM node a reviewer saw again: the upload sets its ``check_date`` (its other tags stay)."""
+
+    camera_uuid: str
+    node_id: int
+    check_date: str  # YYYY-MM-DD
+
+
+def checks_from(cameras: Sequence[ExportCamera]) -> list[NodeCheck]:
+    """The seen-again cameras with the day they were seen (``check_date`` in their tags)."""
+    return [
+        NodeCheck(c.uuid, c.osm_node_id, c.tags["check_date"])
+        for c in cameras
+        if c.osm_node_id is not None and c.tags.get("check_date")
+    ]
+
+
+def osmchange_modify_xml(nodes: Sequence[Mapping], changeset_id: int) -> str:
+    """An osmChange that modifies existing nodes (``id``, ``version``, ``lat``, ``lon``, ``tag`` as osmapi reads
+    them): each keeps its position and version number, the API rejects it if someone edited the node meanwhile."""
+    root = ET.Element("osmChange", version="0.6", generator=CREATED_BY)
+    modify = ET.SubElement(root, "modify")
+    for n in nodes:
+        el = ET.SubElement(modify, "node", id=str(n["id"]), version=str(n["version"]), changeset=str(changeset_id),
+                           lat=str(n["lat"]), lon=str(n["lon"]))  # fmt: skip
+        _tags(el, n["tag"])
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
 def changeset_tags(comment: str | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     tags = {"created_by": CREATED_BY, "comment": (comment or DEFAULT_COMMENT).strip(), "source": "survey"}
     tags |= dict(extra or {})

@@ -26,7 +26,7 @@ def _drafts(cams: Sequence[ExportCamera], existing: Path | None, near: str):
     from .existing import ExistingDataError, load_existing, near_existing
 
     for cam in already_in_osm(cams):
-        click.echo(f"left out {cam.uuid}: seen again, already OpenStreetMap node {cam.osm_node_id}", err=True)
+        click.echo(f"no new node for {cam.uuid}: seen again, already OpenStreetMap node {cam.osm_node_id}", err=True)
     drafts = drafts_from(cams)
     if existing is None:
         return drafts
@@ -155,10 +155,12 @@ Example:
 def upload_cmd(
     db: Path | None, existing: Path | None, comment: str | None, api: str, token_file: Path | None, yes: bool
 ) -> None:
-    """Upload new confirmed cameras in one changeset; a retry never creates a second node for a camera."""
+    """Upload new confirmed cameras in one changeset; a retry never creates a second node for a camera. A camera seen
+    again (already a node) gets no new node: its node's check_date is set to the day it was seen, its other tags
+    stay as they are in OSM."""
     require("osmapi", "server", "'sousveillance osm upload'")
     from ..export import device_cameras
-    from ..export.osm import OsmFileError, changeset_tags
+    from ..export.osm import OsmFileError, changeset_tags, checks_from
     from ..repository import SyncRepository
     from .oauth import default_token_path, load_token
     from .upload import OsmUploader, OsmUploadError, bearer_session
@@ -178,9 +180,10 @@ def upload_cmd(
     store = open_store(db, load())
     try:
         tags = changeset_tags(comment)
-        drafts = _drafts(device_cameras(store), existing, "skip")
+        cams = device_cameras(store)
+        drafts = _drafts(cams, existing, "skip")
         with SyncRepository.beside(store) as records:
-            report = OsmUploader(records, bearer_session(token), url).upload(drafts, tags)
+            report = OsmUploader(records, bearer_session(token), url).upload(drafts, tags, checks_from(cams))
     except (OsmUploadError, OsmFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(report.summary())

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 import requests
 
-from ..export.osm import CREATED_BY, NodeDraft, osmchange_xml
+from ..export.osm import CREATED_BY, NodeCheck, NodeDraft, osmchange_modify_xml, osmchange_xml
 from ..repository import OsmNode, SyncRepository
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,20 @@ class UploadReport:
     created: dict[str, int] = field(default_factory=dict)  # camera uuid -> node id
     already: list[str] = field(default_factory=list)  # uploaded by an earlier run
     recovered: dict[str, int] = field(default_factory=dict)  # found in an interrupted earlier changeset
+    checked: dict[str, int] = field(default_factory=dict)  # seen again: camera uuid -> node given today's check_date
+    gone: list[str] = field(default_factory=list)  # seen again, but the node was deleted from OSM since
 
     def summary(self) -> str:
         cs = f"changeset {self.changeset_id}" if self.changeset_id else "no new changeset"
-        return (
+        out = (
             f"{cs}: {len(self.created)} node(s) created, {len(self.recovered)} recovered from an interrupted run, "
             f"{len(self.already)} already uploaded"
         )
+        if self.checked:
+            out += f", check_date set on {len(self.checked)} node(s) seen again"
+        if self.gone:
+            out += f", {len(self.gone)} seen-again node(s) deleted from OSM since (not recreated)"
+        return out
 
 
 def bearer_session(token: str) -> requests.Session:
@@ -109,9 +116,9 @@ class OsmUploader:
         return [d for d in drafts if d.camera_uuid not in report.recovered]
 
     # -- upload ------------------------------------------------------------------------------------------
-    def _post_diff(self, cs_id: int, chunk: Sequence[NodeDraft]) -> requests.Response:
+    def _post_diff(self, cs_id: int, chunk: Sequence[NodeDraft], body: bytes | None = None) -> requests.Response:
         """POST the diff ourselves: osmapi re-sends a POST after a dropped connection, which could duplicate nodes."""
-        body = osmchange_xml(chunk, cs_id).encode("utf-8")
+        body = osmchange_xml(chunk, cs_id).encode("utf-8") if body is None else body
         self.records.set_changeset_state(cs_id, "uploading")
         try:
             return self.session.post(
@@ -165,15 +172,60 @@ class OsmUploader:
             out[d.camera_uuid] = (d, int(new_id), int(el.get("new_version") or 1))
         return out
 
-    def upload(self, drafts: Sequence[NodeDraft], cs_tags: dict[str, str]) -> UploadReport:
-        """Create one node per draft not yet uploaded to this API, in one changeset."""
+    # -- seen again --------------------------------------------------------------------------------------
+    def _to_check(self, checks: Sequence[NodeCheck], report: UploadReport) -> list[tuple[NodeCheck, dict]]:
+        """The nodes whose ``check_date`` is older than the reviewer's, read now (their version and tags) so the
+        modify carries every tag as it is; a node already checked that day (an earlier run) is left alone."""
+        out = []
+        for check in checks:
+            try:
+                node = self.api.node_get(check.node_id)
+            except (self.errors.ElementDeletedApiError, self.errors.ElementNotFoundApiError):
+                report.gone.append(check.camera_uuid)
+                log.warning("node %s (seen again as camera %s) is no longer in OSM: not recreated", check.node_id,
+                            check.camera_uuid)  # fmt: skip
+                continue
+            except self.errors.OsmApiError as exc:
+                raise OsmUploadError(f"cannot read node {check.node_id}: {exc}") from exc
+            tags = dict(node.get("tag") or {})
+            if tags.get("check_date", "") >= check.check_date:
+                continue
+            out.append((check, {**node, "tag": {**tags, "check_date": check.check_date}}))
+        return out
+
+    def _modify(self, cs_id: int, touched: list[tuple[NodeCheck, dict]], report: UploadReport) -> None:
+        body = osmchange_modify_xml([n for _, n in touched], cs_id).encode("utf-8")
+        response = self._post_diff(cs_id, [], body)
+        if response.status_code == 409:
+            self.records.set_changeset_state(cs_id, "open")
+            raise OsmUploadError(f"a node seen again was edited in OSM meanwhile ({response.text[:200]}); run again")
+        if response.status_code != 200:
+            self.records.set_changeset_state(cs_id, "open")
+            raise OsmUploadError(f"OSM API refused the check_date update: HTTP {response.status_code} "
+                                 f"{response.text[:200]}")  # fmt: skip
+        try:
+            versions = {int(el.get("old_id", 0)): int(el.get("new_version") or 0)
+                        for el in ET.fromstring(response.content).iter("node")}  # fmt: skip
+        except ET.ParseError as exc:
+            raise OsmUploadError(f"unreadable diffResult from the OSM API: {exc}") from exc
+        self.records.record_nodes(cs_id, self.api_url, [
+            OsmNode(c.camera_uuid, c.node_id, versions.get(c.node_id, int(n["version"]) + 1), float(n["lat"]),
+                    float(n["lon"])) for c, n in touched], "open")  # fmt: skip
+        report.checked |= {c.camera_uuid: c.node_id for c, _ in touched}
+
+    def upload(
+        self, drafts: Sequence[NodeDraft], cs_tags: dict[str, str], checks: Sequence[NodeCheck] = ()
+    ) -> UploadReport:
+        """Create one node per draft not yet uploaded to this API, and set ``check_date`` on the existing nodes of
+        ``checks`` (cameras seen again), in one changeset."""
         report = UploadReport()
         done = self.records.uploaded_to(self.api_url)
         report.already = [d.camera_uuid for d in drafts if d.camera_uuid in done]
         todo = [d for d in drafts if d.camera_uuid not in done]
         if todo:
             todo = self._recover(todo, report)
-        if not todo:
+        touched = self._to_check(checks, report)
+        if not todo and not touched:
             log.info("nothing new to upload to %s", self.api_url)
             return report
         try:
@@ -184,6 +236,8 @@ class OsmUploader:
         self.records.open_changeset(cs_id, self.api_url, cs_tags.get("comment", ""))
         for start in range(0, len(todo), self.batch_size):
             self._upload_chunk(cs_id, todo[start : start + self.batch_size], report)
+        if touched:
+            self._modify(cs_id, touched, report)
         try:
             self.api.changeset_close()
         except self.errors.OsmApiError as exc:  # the nodes are recorded; OSM closes idle changesets itself

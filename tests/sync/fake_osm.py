@@ -1,4 +1,5 @@
-"""A small OSM API 0.6 on loopback (a real HTTP server): changesets, diff uploads, downloads, and failure knobs."""
+"""A small OSM API 0.6 on loopback (a real HTTP server): changesets, diff uploads (create and modify), node reads,
+changeset downloads, and failure knobs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from xml.etree import ElementTree as ET
 
 class FakeOsm:
     def __init__(self) -> None:
-        self.nodes: dict[int, dict] = {}  # id -> {lat, lon, tags, changeset}
+        self.nodes: dict[int, dict] = {}  # id -> {lat, lon, tags, changeset, version, created_in}
         self.changesets: dict[int, dict] = {}  # id -> {tags, open}
         self.tokens_seen: list[str] = []
         self.rate_limit_next = 0  # answer 429 to this many uploads
@@ -69,7 +70,9 @@ class FakeOsm:
                 if parts[-1] != "upload":
                     return self._send(404)
                 cs_id = int(parts[-2])
-                created = list(ET.fromstring(body).iter("node"))
+                root = ET.fromstring(body)
+                created = [el for part in root.iter("create") for el in part.iter("node")]
+                modified = [el for part in root.iter("modify") for el in part.iter("node")]
                 fake.uploads += 1
                 if fake.rate_limit_next:
                     fake.rate_limit_next -= 1
@@ -80,11 +83,23 @@ class FakeOsm:
                     return self._send(409, f"The changeset {cs_id} was closed at 2026-01-01")
                 result = ET.Element("diffResult", version="0.6")
                 with fake.lock:
+                    for el in modified:  # all or nothing, as the API: a stale version refuses the whole diff
+                        node = fake.nodes.get(int(el.get("id")))
+                        if node is None or int(el.get("version")) != node["version"]:
+                            return self._send(409, f"Version mismatch: Provided {el.get('version')}, server had: "
+                                                   f"{node and node['version']} of Node {el.get('id')}")  # fmt: skip
+                    for el in modified:
+                        node = fake.nodes[int(el.get("id"))]
+                        node.update(lat=float(el.get("lat")), lon=float(el.get("lon")), changeset=cs_id,
+                                    version=node["version"] + 1, tags={t.get("k"): t.get("v") for t in el.iter("tag")})
+                        ET.SubElement(result, "node", old_id=el.get("id"), new_id=el.get("id"),
+                                      new_version=str(node["version"]))  # fmt: skip
                     for el in created:
                         node_id = 5000 + len(fake.nodes)
                         fake.nodes[node_id] = {
                             "lat": float(el.get("lat")), "lon": float(el.get("lon")), "changeset": cs_id,
-                            "tags": {t.get("k"): t.get("v") for t in el.iter("tag")},
+                            "tags": {t.get("k"): t.get("v") for t in el.iter("tag")}, "version": 1,
+                            "created_in": cs_id,
                         }  # fmt: skip
                         ET.SubElement(result, "node", old_id=el.get("id"), new_id=str(node_id), new_version="1")
                 if fake.drop_next_upload_response:
@@ -101,12 +116,25 @@ class FakeOsm:
                     root = ET.Element("osmChange", version="0.6")
                     create = ET.SubElement(root, "create")
                     for node_id, n in fake.nodes.items():
-                        if n["changeset"] == cs_id:
+                        if n.get("created_in") == cs_id:
                             el = ET.SubElement(create, "node", id=str(node_id), version="1", changeset=str(cs_id),
                                                lat=str(n["lat"]), lon=str(n["lon"]), visible="true",
                                                timestamp="2026-11-23T10:00:00Z", user="walker", uid="1")  # fmt: skip
                             for k, v in n["tags"].items():
                                 ET.SubElement(el, "tag", k=k, v=v)
+                    return self._send(200, ET.tostring(root, encoding="unicode"), "application/xml")
+                if len(parts) >= 2 and parts[-2] == "node" and parts[-1].isdigit():
+                    node = fake.nodes.get(int(parts[-1]))
+                    if node is None:
+                        return self._send(404, "Not found")
+                    if node.get("deleted"):
+                        return self._send(410, "Gone")
+                    root = ET.Element("osm", version="0.6")
+                    el = ET.SubElement(root, "node", id=parts[-1], version=str(node["version"]),
+                                       changeset=str(node["changeset"]), lat=str(node["lat"]), lon=str(node["lon"]),
+                                       visible="true", timestamp="2026-01-01T10:00:00Z", user="mapper", uid="2")
+                    for k, v in node["tags"].items():
+                        ET.SubElement(el, "tag", k=k, v=v)
                     return self._send(200, ET.tostring(root, encoding="unicode"), "application/xml")
                 return self._send(404)
 

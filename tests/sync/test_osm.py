@@ -12,7 +12,7 @@ from sync_helpers import Cam, make_walk_db
 
 from sousveillance.sync.cli import export as export_cmd
 from sousveillance.sync.export import device_cameras
-from sousveillance.sync.export.osm import changeset_tags, drafts_from
+from sousveillance.sync.export.osm import changeset_tags, checks_from, drafts_from
 from sousveillance.sync.osm.cli import osm
 from sousveillance.sync.osm.files import read_back
 from sousveillance.sync.osm.upload import OsmUploader, OsmUploadError, bearer_session
@@ -118,9 +118,9 @@ def _upload(db, fake, **kw):
     from sousveillance.sync.repository import SyncRepository
 
     store = Store(db)
-    drafts = drafts_from(device_cameras(store))
+    cams = device_cameras(store)
     up = OsmUploader(SyncRepository.beside(store), bearer_session("osm-token"), fake.url, **kw)
-    return store, up.upload(drafts, changeset_tags("CCTV survey"))
+    return store, up.upload(drafts_from(cams), changeset_tags("CCTV survey"), checks_from(cams))
 
 
 def test_upload_creates_one_node_per_confirmed_camera_once(walk_db):
@@ -221,12 +221,48 @@ def test_a_camera_seen_again_is_never_a_second_node(walk_db, tmp_path):
     out = tmp_path / "cameras.osm"
     result = CliRunner().invoke(osm, ["josm", str(db), "-o", str(out), "--comment", "CCTV survey"])
     assert result.exit_code == 0, result.output
-    assert f"left out {cams[1].uuid}: seen again, already OpenStreetMap node 4242" in result.output
+    assert f"no new node for {cams[1].uuid}: seen again, already OpenStreetMap node 4242" in result.output
     assert [t["camera:type"] for _, _, t in _by_position(read_back(out).nodes)] == ["dome", "fixed"]
     with FakeOsm() as fake:
+        mapped = {"man_made": "surveillance", "camera:type": "panning", "note": "mapped by someone",
+                  "check_date": "2019-05-01"}
+        fake.nodes[4242] = {"lat": 48.85101, "lon": 2.30001, "tags": mapped, "changeset": 77, "version": 3}
         _, report = _upload(db, fake)
         assert set(report.created) == {cams[0].uuid, cams[2].uuid}
-        assert sorted(n["tags"]["camera:type"] for n in fake.nodes.values()) == ["dome", "fixed"]
+        assert sorted(n["tags"]["camera:type"] for n in fake.nodes.values()) == ["dome", "fixed", "panning"]
+        # the mapped node: today's check_date, every other tag and its position as the mapper left them
+        assert report.checked == {cams[1].uuid: 4242} and "check_date set on 1 node(s)" in report.summary()
+        assert fake.nodes[4242]["tags"] == {**mapped, "check_date": SURVEYED["check_date"]}
+        assert (fake.nodes[4242]["lat"], fake.nodes[4242]["version"]) == (48.85101, 4)
+        assert len(fake.changesets) == 1  # new nodes and the check in one changeset
+        _, again = _upload(db, fake)  # run again: nothing to do, no empty changeset, no second modify
+        assert again.created == {} and again.checked == {} and len(fake.changesets) == 1
+        assert fake.nodes[4242]["version"] == 4
+
+
+def test_a_seen_again_node_edited_or_deleted_meanwhile(walk_db, monkeypatch):
+    db, cams = walk_db
+    _seen_again(db, cams[1].uuid, 4242)
+    _seen_again(db, cams[2].uuid, 4243)
+    with FakeOsm() as fake:
+        tags = {"man_made": "surveillance"}
+        fake.nodes[4243] = {"lat": 48.852, "lon": 2.3, "tags": tags, "changeset": 7, "version": 1, "deleted": True}
+        fake.nodes[4242] = {"lat": 48.851, "lon": 2.3, "tags": tags, "changeset": 7, "version": 2}
+        read = OsmUploader._to_check
+
+        def edited_meanwhile(self, checks, report):  # someone saves node 4242 between our read and our upload
+            out = read(self, checks, report)
+            fake.nodes[4242]["version"] += 1
+            return out
+
+        with monkeypatch.context() as m:
+            m.setattr(OsmUploader, "_to_check", edited_meanwhile)
+            with pytest.raises(OsmUploadError, match="edited in OSM meanwhile"):
+                _upload(db, fake)
+        _, report = _upload(db, fake)  # the next run reads the node again and succeeds; the deleted one stays deleted
+        assert report.checked == {cams[1].uuid: 4242} and report.gone == [cams[2].uuid]
+        assert fake.nodes[4242]["tags"]["check_date"] == SURVEYED["check_date"] and fake.nodes[4242]["version"] == 4
+        assert "check_date" not in fake.nodes[4243]["tags"]
     # the other exports still list it (it is a confirmed camera), with the day it was checked
     geo = json.loads(CliRunner().invoke(export_cmd, [str(db), "--format", "geojson"]).output)
     ptz = next(f for f in geo["features"] if f["id"] == cams[1].uuid)
