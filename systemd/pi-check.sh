@@ -16,8 +16,9 @@
 #
 # The emulated CPU is a Cortex-A72, the Raspberry Pi 4's (PI_CHECK_CPU=cortex-a76 for the Pi 5's): a wheel built
 # for a newer ARM than the Pi's would stop here with "Illegal instruction". Emulated, the shipped model takes about
-# 25 s a frame on 2 x86 cores, so the demo stops after PI_CHECK_FRAMES frames (default 20: the first camera of the
-# sample walk is found and placed by then); PI_CHECK_FRAMES=all replays the whole walk (150 frames, about an hour).
+# 13-25 s a frame on 2 x86 cores, so the demo stops after PI_CHECK_FRAMES frames (default 20: the first camera of
+# the sample walk is found and placed by then); PI_CHECK_FRAMES=all replays the whole walk (150 frames, 34 minutes
+# on 2026-12-03).
 #
 # The root and pip's download cache are kept in PI_CHECK_DIR (default /var/cache/sousveillance/pi-check), so a
 # second run only rebuilds the venv. PI_CHECK_MIRROR sets the Debian mirror (default http://deb.debian.org/debian).
