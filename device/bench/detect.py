@@ -86,8 +86,7 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         for name in ("passed", "found", "tracked", "near_passed", "near_found", "false", "duplicates", "frames",
-                     "loop_s",
-                     "bare_s", "schedule_s", "pixel_cost"):
+                     "loop_s", "bare_s", "schedule_s", "pixel_cost"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cameras += other.cameras
         self.ratios += other.ratios

@@ -20,9 +20,11 @@ class Detector(Protocol):
     def detect(self, image: np.ndarray) -> list[Detection]: ...
 
 
-class Model(Detector, Protocol):
-    """A model file's detector (NCNN or Ultralytics): what the schedules and the benchmarks call beyond ``detect``."""
+class RegionModel(Protocol):
+    """What a detection schedule runs: the model on any part of a frame at a given input size."""
 
+    names: dict[int, str]
+    model_path: str
     conf: float
     iou: float
 
@@ -34,5 +36,9 @@ class Model(Detector, Protocol):
 
     def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None,
                 conf: float | None = None) -> list[Detection]: ...
+
+
+class Model(Detector, RegionModel, Protocol):
+    """A model file's detector (NCNN or Ultralytics): what the schedules and the benchmarks call beyond ``detect``."""
 
     def predict_raw(self, image: np.ndarray) -> object: ...

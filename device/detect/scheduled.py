@@ -1,7 +1,7 @@
 """The detector as the survey loop sees it: a schedule of model passes per frame, merged into one list of boxes.
 
 ``ScheduledDetector`` implements the ``Detector`` seam over any model that can run a region at a given input size
-(``RegionModel``: the NCNN and Ultralytics detectors). Each call is the next frame of the schedule: the plan's
+(``base.RegionModel``: the NCNN and Ultralytics detectors). Each call is the next frame of the schedule: the plan's
 passes (see ``schedule``) plus candidate crops (``roi``), all boxes merged across passes, those at the detector's
 ``conf`` returned. ``last`` also says where the model looked at which resolution (``Coverage``), so the tracker
 counts a track as missed only where it could have been seen, and how far the picture moved (``motion``), so
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from ..types import Detection
+from .base import RegionModel
 from .mosaic import compose, pack, unpack
 from .motion import GlobalMotion
 from .roi import RoiWatch
@@ -27,22 +27,6 @@ log = logging.getLogger(__name__)
 
 SEEN_PX = 16  # a box at least this wide in a pass's input is one the model could have found there
 CANDIDATE_CONF = 0.1  # boxes between this and conf are candidates for a crop
-
-
-class RegionModel(Protocol):
-    names: dict[int, str]
-    model_path: str
-    conf: float
-    iou: float
-
-    @property
-    def input_hw(self) -> tuple[int, int]: ...
-
-    @property
-    def any_size(self) -> bool: ...
-
-    def predict(self, image: np.ndarray, *, size: tuple[int, int] | None = None,
-                conf: float | None = None) -> list[Detection]: ...
 
 
 @dataclass(frozen=True, slots=True)
