@@ -73,8 +73,7 @@ def osmchange_modify_xml(nodes: Sequence[Mapping], changeset_id: int) -> str:
         el = ET.SubElement(modify, "node", id=str(n["id"]), version=str(n["version"]), changeset=str(changeset_id),
                            lat=str(n["lat"]), lon=str(n["lon"]))  # fmt: skip
         _tags(el, n["tag"])
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return _document(root)
 
 
 def changeset_tags(comment: str | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -93,6 +92,12 @@ def _node(parent: ET.Element, draft: NodeDraft, **attrs: str) -> None:
         ET.SubElement(el, "tag", k=key, v=value)
 
 
+def _document(root: ET.Element) -> str:
+    """The file's text: indented, with its XML declaration."""
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
 def _tags(parent: ET.Element, tags: Mapping[str, str]) -> None:
     for key, value in sorted(tags.items()):
         ET.SubElement(parent, "tag", k=key, v=value)
@@ -104,8 +109,7 @@ def josm_xml(drafts: Sequence[NodeDraft], cs_tags: Mapping[str, str]) -> str:
     _tags(ET.SubElement(root, "changeset"), cs_tags)
     for draft in drafts:
         _node(root, draft, action="modify", visible="true")
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return _document(root)
 
 
 def osmchange_xml(drafts: Sequence[NodeDraft], changeset_id: int = 0) -> str:
@@ -113,13 +117,11 @@ def osmchange_xml(drafts: Sequence[NodeDraft], changeset_id: int = 0) -> str:
     create = ET.SubElement(root, "create")
     for draft in drafts:
         _node(create, draft, version="0", changeset=str(changeset_id))
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return _document(root)
 
 
 def changeset_xml(cs_tags: Mapping[str, str]) -> str:
     """The body of ``PUT /api/0.6/changeset/create``: what goes with an ``.osc`` file when it is uploaded."""
     root = ET.Element("osm", version="0.6", generator=CREATED_BY)
     _tags(ET.SubElement(root, "changeset"), cs_tags)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return _document(root)

@@ -116,9 +116,9 @@ class OsmUploader:
         return [d for d in drafts if d.camera_uuid not in report.recovered]
 
     # -- upload ------------------------------------------------------------------------------------------
-    def _post_diff(self, cs_id: int, chunk: Sequence[NodeDraft], body: bytes | None = None) -> requests.Response:
+    def _post_diff(self, cs_id: int, osmchange: str) -> requests.Response:
         """POST the diff ourselves: osmapi re-sends a POST after a dropped connection, which could duplicate nodes."""
-        body = osmchange_xml(chunk, cs_id).encode("utf-8") if body is None else body
+        body = osmchange.encode("utf-8")
         self.records.set_changeset_state(cs_id, "uploading")
         try:
             return self.session.post(
@@ -133,7 +133,7 @@ class OsmUploader:
     def _upload_chunk(self, cs_id: int, chunk: Sequence[NodeDraft], report: UploadReport) -> None:
         delay = 2.0
         for attempt in range(self.retries + 1):
-            response = self._post_diff(cs_id, chunk)
+            response = self._post_diff(cs_id, osmchange_xml(chunk, cs_id))
             if response.status_code == 200:
                 nodes = self._diff_result(response.content, chunk)
                 self._record(cs_id, nodes, "open")
@@ -194,8 +194,7 @@ class OsmUploader:
         return out
 
     def _modify(self, cs_id: int, touched: list[tuple[NodeCheck, dict]], report: UploadReport) -> None:
-        body = osmchange_modify_xml([n for _, n in touched], cs_id).encode("utf-8")
-        response = self._post_diff(cs_id, [], body)
+        response = self._post_diff(cs_id, osmchange_modify_xml([n for _, n in touched], cs_id))
         if response.status_code == 409:
             self.records.set_changeset_state(cs_id, "open")
             raise OsmUploadError(f"a node seen again was edited in OSM meanwhile ({response.text[:200]}); run again")
