@@ -37,7 +37,6 @@ def crop_around(image: np.ndarray, box: Box) -> np.ndarray:
     return crop.copy()
 
 # Extra views of a camera (not its best crop) and pole crops, of finished walks, oldest walk first.
-PRUNE_ORDER = ("extra", "context", "rejected")  # what the storage guard deletes first
 _EXTRA_CROPS = """
 SELECT s.id AS sighting_id, s.crop AS crop, NULL AS camera_id, 0 AS context
 FROM sightings s JOIN walks w ON w.id = s.walk_id
@@ -61,6 +60,9 @@ FROM cameras c JOIN walks w ON w.id = c.walk_id
 WHERE c.best_crop IS NOT NULL AND c.review_state = 'rejected' AND w.status != 'running' AND c.walk_id IS NOT :keep
 ORDER BY w.started_at, w.id, c.id
 """
+# What the storage guard may delete, by kind, in the order it deletes them.
+_PRUNABLE = {"extra": _EXTRA_CROPS, "context": _REVIEWED_CONTEXT, "rejected": _REJECTED_BEST}
+PRUNE_ORDER = tuple(_PRUNABLE)
 
 
 class CropFiles(Connection):
@@ -113,7 +115,7 @@ class CropFiles(Connection):
         """Crops the storage guard may delete, of one ``kind`` (``PRUNE_ORDER``), in the order to delete them: the
         extra views of sightings, the context views of reviewed cameras, the best crops of rejected cameras; never
         of a running walk or of ``keep_walk_id``, never what a pending camera's review needs."""
-        sql = {"extra": _EXTRA_CROPS, "context": _REVIEWED_CONTEXT, "rejected": _REJECTED_BEST}[kind]
+        sql = _PRUNABLE[kind]
         return [
             PrunableCrop(r["crop"], r["sighting_id"], r["camera_id"], context=bool(r["context"]))
             for r in self.db.query(sql, {"keep": keep_walk_id})
