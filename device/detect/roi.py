@@ -92,7 +92,7 @@ class RoiWatch:
                 cand.age += 1
                 continue
             claimed.add(id(best))
-            self._move(cand, best, self.conf)
+            self._move(cand, best)
             cand.hits += best.confidence >= self.conf
         self.candidates = [c for c in self.candidates if self._keep(c, small)]
         for det in detections:
@@ -109,8 +109,7 @@ class RoiWatch:
             return cand.tries < self.max_tries
         return cand.misses < self.max_misses and cand.box.width < 2 * small
 
-    @staticmethod
-    def _move(cand: Candidate, det: Detection, conf: float) -> None:
+    def _move(self, cand: Candidate, det: Detection) -> None:
         """Follow ``det``. A faint box (under ``conf``) says "maybe here", not "this big": it moves the candidate's
         centre and keeps its size, so a run of faint boxes cannot drift a small candidate onto a bigger thing
         beside it (each within the size gate of the last)."""
@@ -118,7 +117,7 @@ class RoiWatch:
         steps = cand.age + 1
         cand.vx = 0.5 * (nx - px) / steps + 0.5 * cand.vx
         cand.vy = 0.5 * (ny - py) / steps + 0.5 * cand.vy
-        if det.confidence < conf and cand.box.confidence < conf:
+        if det.confidence < self.conf and cand.box.confidence < self.conf:
             det = cand.box.moved(nx - px, ny - py)
         cand.box, cand.age = det, 0
 
